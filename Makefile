@@ -1,0 +1,119 @@
+# Data Science Production Master Roadmap — one Makefile for the whole workspace.
+# `make` (or `make help`) lists every target. Each target installs what it needs first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= 3.11
+UV ?= uv
+RUN := $(UV) run --frozen
+IMPL ?=
+GRADE_OPTS ?=
+REPORTS ?= reports
+
+STAGES := stage1 stage2 stage3 stage4 stage5
+MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics
+stage_dir = $(firstword $(wildcard $(1)_*/))
+
+##@ Setup
+
+.PHONY: help
+help: ## Show every target with one line of help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m [IMPL=...] [GRADE_OPTS=...]\n"} \
+	  /^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+.PHONY: .uv
+.uv: # uv itself: installed with pip when missing (never downloads a Python)
+	@command -v $(UV) >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; python3 -m pip install --quiet uv; }
+
+.PHONY: setup
+setup: .uv ## Install the locked environment (idempotent; seconds when already done)
+	@$(UV) sync --frozen --quiet
+	@mkdir -p $(REPORTS)
+
+##@ Quality
+
+.PHONY: test
+test: setup ## Run every package's test suite (needs PostgreSQL and Redis on 127.0.0.1)
+	@bash scripts/test.sh $(MEMBERS)
+
+.PHONY: lint
+lint: setup ## ruff (format + lint) and mypy on every package's src
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) mypy $(foreach m,$(MEMBERS),$(m)/src)
+
+.PHONY: format
+format: setup ## Format and auto-fix with ruff
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+##@ Grading (IMPL=<module|file|folder> grades your implementation instead of ours)
+
+.PHONY: check
+check: setup ## Grade every stage and print one scorecard per stage, then a summary
+	@for s in $(STAGES); do $(MAKE) --no-print-directory check-$$s || true; done
+	@$(RUN) python -m gradekit summary --out $(REPORTS)
+
+.PHONY: $(addprefix check-,$(STAGES))
+check-stage1: setup ## Grade stage 1 (data validation library)
+check-stage2: setup ## Grade stage 2 (log analytics; GRADE_OPTS="--opt size=1GB" for a smaller file)
+check-stage3: setup ## Grade stage 3 (MLOps recommender)
+check-stage4: setup ## Grade stage 4 (Airflow & Prefect pipelines)
+check-stage5: setup ## Grade stage 5 (prediction API)
+$(addprefix check-,$(STAGES)):
+	$(RUN) python -m gradekit check $(@:check-%=%) --out $(REPORTS) $(if $(IMPL),--impl "$(IMPL)") $(GRADE_OPTS)
+
+##@ Benchmarks (long: minutes to tens of minutes)
+
+.PHONY: $(addprefix bench-,$(STAGES))
+bench-stage1: setup ## Benchmark stage 1 against pandera, Great Expectations and Soda
+bench-stage2: setup ## Benchmark stage 2 (local, Dask, naive pandas, DuckDB) on a generated log
+bench-stage3: setup ## Benchmark stage 3's models (time and ranking quality)
+bench-stage4: setup ## Reliability experiment of stage 4 (3000+ simulated days)
+bench-stage5: setup ## Load-test stage 5 against the naive roadmap endpoint
+$(addprefix bench-,$(STAGES)):
+	@d=$(call stage_dir,$(@:bench-%=%)); \
+	if [ -f "$$d/bench/run.py" ]; then $(RUN) python "$$d/bench/run.py" $(BENCH_OPTS); \
+	else echo "$(@:bench-%=%): benchmark not implemented yet ($$d/bench/run.py missing)"; exit 1; fi
+
+##@ Learners
+
+.PHONY: $(addprefix start-,$(STAGES))
+start-stage1: setup ## Copy stage 1's exercise skeleton into workspace/stage1
+start-stage2: setup ## Copy stage 2's exercise skeleton into workspace/stage2
+start-stage3: setup ## Copy stage 3's exercise skeleton into workspace/stage3
+start-stage4: setup ## Copy stage 4's exercise skeleton into workspace/stage4
+start-stage5: setup ## Copy stage 5's exercise skeleton into workspace/stage5
+$(addprefix start-,$(STAGES)):
+	$(RUN) python -m gradekit start $(@:start-%=%)
+
+.PHONY: demo
+demo: setup ## The live demo: every stage end to end on generated data
+	@if $(RUN) python -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('demo') is None)" 2>/dev/null; \
+	then $(RUN) python -m demo; else echo "demo: not implemented yet (issue: learner's journey and live demo)"; exit 1; fi
+
+##@ Interviews
+
+.PHONY: diagnose
+diagnose: setup ## Grade a candidate's folder: make diagnose CANDIDATE=path/to/dir
+	@if [ -z "$(CANDIDATE)" ]; then echo "usage: make diagnose CANDIDATE=path/to/dir"; exit 2; fi
+	@if $(RUN) python -c "import diagnostics.cli" 2>/dev/null; then $(RUN) python -m diagnostics grade "$(CANDIDATE)"; \
+	else echo "diagnose: not implemented yet (diagnostics.cli missing)"; exit 1; fi
+
+.PHONY: diagnose-selftest
+diagnose-selftest: setup ## Grade the reference and the deliberately flawed solutions
+	@if $(RUN) python -c "import diagnostics.cli" 2>/dev/null; then $(RUN) python -m diagnostics selftest; \
+	else echo "diagnose-selftest: not implemented yet (diagnostics.cli missing)"; exit 1; fi
+
+##@ Housekeeping
+
+.PHONY: clean
+clean: ## Remove reports, caches and generated data (keeps the environment and workspace/)
+	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache data/generated
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Stage-specific targets (mlflow-server, airflow-standalone, serve, ...) live beside each stage.
+-include $(wildcard */stage.mk)

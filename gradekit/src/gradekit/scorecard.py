@@ -1,0 +1,157 @@
+"""A stage's scorecard: the verdicts on all its criteria, and the ways to show them."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, computed_field
+from rich.console import Console
+from rich.table import Table
+
+from gradekit.result import CriterionResult
+
+__all__ = ["Scorecard", "write_atomic"]
+
+
+class Scorecard(BaseModel):
+    """All criteria of one stage, graded against one implementation."""
+
+    stage: str
+    title: str
+    implementation: str
+    implemented: bool = True
+    message: str = ""
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    environment: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """True only for an implemented stage whose every criterion passed."""
+        return self.implemented and bool(self.criteria) and all(c.passed for c in self.criteria)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> float:
+        """Weighted share of criteria passed, 0..1."""
+        total = sum(c.weight for c in self.criteria)
+        return sum(c.weight for c in self.criteria if c.passed) / total if total else 0.0
+
+    # ---- renderers ---------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The machine-readable scorecard (the schema other tools read)."""
+        return self.model_dump_json(indent=2)
+
+    def to_markdown(self) -> str:
+        """A Markdown table for READMEs, PR comments and reports."""
+        verdict = "PASS" if self.passed else "FAIL"
+        lines = [
+            f"# {self.title} — {verdict}",
+            "",
+            f"Implementation: `{self.implementation}` · graded {self.created_at}",
+            "",
+        ]
+        if not self.implemented:
+            lines += [f"**Not implemented:** {self.message}", ""]
+        lines += [
+            "| criterion | measured | threshold | result | evidence |",
+            "|---|---|---|---|---|",
+        ]
+        for c in self.criteria:
+            mark = "✅ pass" if c.passed else "❌ fail"
+            evidence = (c.error or c.evidence).replace("|", "\\|").replace("\n", " ")
+            lines.append(
+                f"| {c.title} ({c.title_ko}) | {_fmt(c.measured, c.unit)} | {c.threshold_text} "
+                f"| {mark} | {evidence} |"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """The Gradescope autograder ``results.json`` shape."""
+        tests = [
+            {
+                "name": f"{c.id}: {c.title}",
+                "score": c.weight if c.passed else 0.0,
+                "max_score": c.weight,
+                "output": f"measured {_fmt(c.measured, c.unit)} (threshold {c.threshold_text}). "
+                + (c.error or c.evidence),
+                "visibility": "visible",
+            }
+            for c in self.criteria
+        ]
+        return {
+            "score": sum(t["score"] for t in tests),
+            "max_score": sum(t["max_score"] for t in tests),
+            "output": self.message or f"{self.title}: {'passed' if self.passed else 'failed'}",
+            "tests": tests,
+        }
+
+    def render(self, console: Console | None = None) -> None:
+        """Print the scorecard as a terminal table."""
+        console = console or Console()
+        verdict = "[bold green]PASS[/]" if self.passed else "[bold red]FAIL[/]"
+        table = Table(
+            title=f"{self.title} — {verdict}", caption=f"implementation: {self.implementation}"
+        )
+        table.add_column("criterion", overflow="fold")
+        table.add_column("measured", justify="right")
+        table.add_column("threshold", justify="right")
+        table.add_column("result")
+        table.add_column("evidence", overflow="fold", max_width=60)
+        for c in self.criteria:
+            table.add_row(
+                f"{c.title}\n[dim]{c.title_ko}[/]",
+                _fmt(c.measured, c.unit),
+                c.threshold_text,
+                "[green]pass[/]" if c.passed else "[red]fail[/]",
+                c.error or c.evidence,
+            )
+        if not self.implemented:
+            console.print(f"[bold red]{self.title} — FAIL[/] (not implemented): {self.message}")
+            return
+        console.print(table)
+
+    def write(self, out_dir: Path, *, gradescope: bool = False) -> list[Path]:
+        """Write ``<stage>.json`` and ``<stage>.md`` (and the Gradescope file) atomically."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [
+            write_atomic(out_dir / f"{self.stage}.json", self.to_json()),
+            write_atomic(out_dir / f"{self.stage}.md", self.to_markdown()),
+        ]
+        if gradescope:
+            payload = json.dumps(self.to_gradescope(), indent=2)
+            written.append(write_atomic(out_dir / f"{self.stage}.gradescope.json", payload))
+        return written
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _fmt(value: float | bool | str | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        text = f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()

@@ -1,0 +1,1 @@
+"""stage1_validation."""

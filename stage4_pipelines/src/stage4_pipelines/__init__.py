@@ -1,0 +1,1 @@
+"""stage4_pipelines."""
