@@ -6,7 +6,8 @@ SHELL := /bin/bash
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= 3.11
-UV ?= uv
+# uv from PATH, or the copy `make setup` installs with pip (`python3 -m uv`).
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 IMPL ?=
 GRADE_OPTS ?=
@@ -26,7 +27,7 @@ help: ## Show every target with one line of help
 
 .PHONY: .uv
 .uv: # uv itself: installed with pip when missing (never downloads a Python)
-	@command -v $(UV) >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; python3 -m pip install --quiet uv; }
+	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; python3 -m pip install --quiet uv; }
 
 .PHONY: setup
 setup: .uv ## Install the locked environment (idempotent; seconds when already done)

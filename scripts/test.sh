@@ -9,7 +9,7 @@ for member in "$@"; do
   [ -d "$member/tests" ] || continue
   ran=$((ran + 1))
   echo "=== $member ==="
-  uv run --frozen pytest "$member/tests" -p no:cacheprovider ${PYTEST_ARGS:-} || failed+=("$member")
+  ${UV:-uv} run --frozen pytest "$member/tests" -p no:cacheprovider ${PYTEST_ARGS:-} || failed+=("$member")
 done
 if [ "$ran" -eq 0 ]; then echo "no test suites found"; exit 1; fi
 if [ "${#failed[@]}" -gt 0 ]; then
