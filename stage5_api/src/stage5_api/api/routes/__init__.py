@@ -1,0 +1,1 @@
+"""One module per resource: predictions, health, batch jobs, metrics and dashboard."""

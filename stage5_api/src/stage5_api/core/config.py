@@ -1,0 +1,90 @@
+"""Settings of the prediction service, read once from ``STAGE5_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_API_KEY", "Settings", "get_settings"]
+
+DEFAULT_API_KEY = "changethis"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; ``STAGE5_BATCH_MAX_SIZE=128`` sets ``batch_max_size``.
+
+    ``MLFLOW_TRACKING_URI`` (no prefix, MLflow's own variable) switches the model store from the
+    bundled scikit-learn model to the MLflow registry.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="STAGE5_",
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    environment: str = Field(default="local", description="local | staging | production")
+    # models
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "mlflow_tracking_uri"),
+        description="MLflow server or store URI",
+    )
+    model_name: str = Field(
+        default="stage5-classifier", description="registered model name in MLflow"
+    )
+    registry_refresh_s: float = Field(
+        default=10.0, gt=0, description="how often aliases are re-read"
+    )
+    # micro-batching and admission control
+    batch_max_size: int = Field(default=64, ge=1, description="largest batch sent to the model")
+    batch_max_wait_ms: float = Field(
+        default=2.0, ge=0, description="how long a batch waits to fill"
+    )
+    max_queue_depth: int = Field(default=2000, ge=1, description="queued requests before 503")
+    retry_after_s: int = Field(default=1, ge=1, description="Retry-After sent with a 503")
+    # Redis cache
+    redis_url: str | None = Field(
+        default="redis://127.0.0.1:6379/0", description="None disables the cache"
+    )
+    cache_ttl_s: int = Field(default=300, ge=1)
+    cache_prefix: str = Field(
+        default="stage5:pred:", description="key prefix of cached predictions"
+    )
+    redis_timeout_s: float = Field(
+        default=0.2, gt=0, description="socket timeout of each Redis call"
+    )
+    redis_retry_s: float = Field(
+        default=2.0, gt=0, description="pause before retrying a down Redis"
+    )
+    # batch jobs and access
+    data_dir: Path = Field(
+        default=Path("data/stage5"), description="batch inputs and outputs live here"
+    )
+    api_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_API_KEY), description="X-API-Key for batch jobs"
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="larger request bodies get 413"
+    )
+
+    @model_validator(mode="after")
+    def _reject_default_key_outside_local(self) -> Settings:
+        """A default secret is fine on a laptop and a mistake anywhere else."""
+        if self.environment != "local" and self.api_key.get_secret_value() == DEFAULT_API_KEY:
+            raise ValueError(
+                "STAGE5_API_KEY is still the default 'changethis' while STAGE5_ENVIRONMENT="
+                f"{self.environment!r}: set a real secret"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (tests clear the cache or override)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The service's moving parts: model store, cache, micro-batcher, batch jobs, metrics."""

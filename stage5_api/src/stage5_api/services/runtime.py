@@ -1,0 +1,77 @@
+"""The service's parts built from settings, started and stopped with the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stage5_api.core.config import Settings
+from stage5_api.services.batcher import MicroBatcher
+from stage5_api.services.cache import PredictionCache
+from stage5_api.services.jobs import JobStore
+from stage5_api.services.metrics import ServiceMetrics
+from stage5_api.services.model_store import ModelStore
+from stage5_api.services.registry import BundledRegistry, MlflowRegistry, ModelRegistry
+
+__all__ = ["ServiceState", "build_state"]
+
+
+@dataclass
+class ServiceState:
+    """Everything a request handler may need; one per process (``app.state.service``)."""
+
+    settings: Settings
+    metrics: ServiceMetrics
+    models: ModelStore
+    cache: PredictionCache
+    batcher: MicroBatcher
+    jobs: JobStore
+    ready: bool = False
+
+    async def start(self) -> None:
+        """Load the default model, then start batching: only then is the service ready."""
+        model = await self.models.load_default()
+        self.metrics.model_info.labels(model.version).set(1)
+        await self.cache.ping()
+        self.batcher.start()
+        self.ready = True
+
+    async def stop(self) -> None:
+        """Stop accepting, answer what is queued, close Redis."""
+        self.ready = False
+        await self.batcher.stop()
+        await self.cache.close()
+
+
+def _registry(settings: Settings) -> ModelRegistry:
+    if settings.mlflow_tracking_uri:
+        return MlflowRegistry(settings.mlflow_tracking_uri, settings.model_name)
+    return BundledRegistry()
+
+
+def build_state(settings: Settings) -> ServiceState:
+    """Wire the parts together (nothing connects or loads until ``start``)."""
+    metrics = ServiceMetrics()
+    cache = PredictionCache(
+        settings.redis_url,
+        metrics,
+        ttl_s=settings.cache_ttl_s,
+        timeout_s=settings.redis_timeout_s,
+        retry_s=settings.redis_retry_s,
+    )
+    batcher = MicroBatcher(
+        metrics,
+        cache if settings.redis_url else None,
+        max_size=settings.batch_max_size,
+        max_wait_s=settings.batch_max_wait_ms / 1000,
+        max_queue=settings.max_queue_depth,
+        retry_after_s=settings.retry_after_s,
+        cache_prefix=settings.cache_prefix,
+    )
+    return ServiceState(
+        settings=settings,
+        metrics=metrics,
+        models=ModelStore(_registry(settings), refresh_s=settings.registry_refresh_s),
+        cache=cache,
+        batcher=batcher,
+        jobs=JobStore(settings.data_dir),
+    )

@@ -1,0 +1,79 @@
+"""Liveness, readiness, and the Redis cache — including Redis being down."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import redis
+from conftest import REDIS_URL, closed_port
+
+from stage5_api.main import create_app
+
+ROW = [0.3] * 10
+
+
+def _metric(text: str, name: str) -> float:
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+
+async def test_health_is_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_without_redis_reports_disabled(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/ready")).json()
+    assert body == {
+        "ready": True,
+        "model_loaded": True,
+        "model_version": "1",
+        "redis": "disabled",
+        "degraded": False,
+    }
+
+
+async def test_not_ready_before_the_model_is_loaded(make_settings) -> None:
+    app = create_app(make_settings())  # lifespan not run: nothing loaded yet
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        response = await c.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["model_loaded"] is False
+
+
+@pytest.mark.service
+async def test_repeated_input_is_served_from_redis(make_settings, app_client) -> None:
+    settings = make_settings(redis_url=REDIS_URL)
+    app = create_app(settings)
+    async for c in app_client(app):
+        first = (await c.post("/predict", json={"features": ROW})).json()
+        second = (await c.post("/predict", json={"features": ROW})).json()
+        assert first["prediction"] == second["prediction"]
+        assert first["confidence"] == second["confidence"]
+        metrics = (await c.get("/metrics")).text
+        assert _metric(metrics, "stage5_cache_hits_total") == 1
+        assert _metric(metrics, "stage5_cache_misses_total") == 1
+        ready = (await c.get("/ready")).json()
+        assert ready["redis"] == "ok" and ready["degraded"] is False
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.cache_prefix}*"))
+    assert len(keys) == 1
+    assert 0 < client.ttl(keys[0]) <= settings.cache_ttl_s
+    client.delete(*keys)
+    client.close()
+
+
+async def test_redis_down_still_answers_and_reports_degraded(make_settings, app_client) -> None:
+    app = create_app(make_settings(redis_url=f"redis://127.0.0.1:{closed_port()}/0"))
+    async for c in app_client(app):
+        for _ in range(3):
+            response = await c.post("/predict", json={"features": ROW})
+            assert response.status_code == 200
+        ready = await c.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json()["redis"] == "down"
+        assert ready.json()["degraded"] is True
+        metrics = (await c.get("/metrics")).text
+        assert _metric(metrics, "stage5_cache_errors_total") >= 1
+        assert _metric(metrics, "stage5_redis_up") == 0
