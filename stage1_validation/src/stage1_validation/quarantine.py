@@ -1,0 +1,139 @@
+"""Quarantine: split rows into valid and rejected, with the reasons each row was rejected.
+
+A row is rejected when it fails any error-severity row rule (warnings never reject, and
+``mostly`` only decides the dataset's verdict, not a row's). Dataset rules such as
+``row_count`` judge the whole file and reject no row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from stage1_validation.accumulate import Accumulator, UniqueAccumulator
+from stage1_validation.rules import DatasetRule, Rule, Severity
+from stage1_validation.writers import atomic_path
+
+__all__ = [
+    "REASONS_COLUMN",
+    "QuarantineResult",
+    "QuarantineWriter",
+    "row_reasons",
+    "split_dataset",
+    "unique_failures",
+]
+
+REASONS_COLUMN = "_rejected_because"
+
+
+def unique_failures(accumulators: list[Accumulator]) -> dict[int, pd.Index]:
+    """Per rule position, the index labels of rows in duplicated keys (known only at the end)."""
+    return {
+        i: acc.failing_index()
+        for i, acc in enumerate(accumulators)
+        if isinstance(acc, UniqueAccumulator)
+    }
+
+
+def row_reasons(
+    rules: list[Rule], chunk: pd.DataFrame, unique_failing: Mapping[int, pd.Index]
+) -> pd.Series:
+    """A text per row naming every error rule it fails; empty text for a valid row."""
+    reasons = pd.Series("", index=chunk.index, dtype="str")
+    for i, rule in enumerate(rules):
+        if rule.severity is not Severity.ERROR or isinstance(rule, DatasetRule):
+            continue
+        if i in unique_failing:
+            mask = pd.Series(chunk.index.isin(unique_failing[i]), index=chunk.index)
+        else:
+            mask = rule.check(chunk)
+        if mask.any():
+            label = rule.describe()
+            reasons[mask] = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + label
+    return reasons
+
+
+def split_dataset(
+    rules: list[Rule], df: pd.DataFrame, unique_failing: Mapping[int, pd.Index] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(valid, rejected)``; ``rejected`` has an extra column with the reasons."""
+    if unique_failing is None:
+        unique_failing = {
+            i: df.index[rule.check(df)]
+            for i, rule in enumerate(rules)
+            if rule.name == "unique" and rule.severity is Severity.ERROR
+        }
+    reasons = row_reasons(rules, df, unique_failing)
+    bad = reasons != ""
+    rejected = df.loc[bad].copy()
+    rejected[REASONS_COLUMN] = reasons[bad]
+    return df.loc[~bad], rejected
+
+
+@dataclass
+class QuarantineResult:
+    """Where the split went and how many rows each side got."""
+
+    valid_path: Path
+    rejected_path: Path
+    valid_rows: int = 0
+    rejected_rows: int = 0
+
+
+class QuarantineWriter:
+    """Append chunks to ``DIR/valid.<fmt>`` and ``DIR/rejected.<fmt>``, atomically.
+
+    Both files appear only when the ``open()`` block ends without error; an error midway
+    leaves neither (their temp files are removed). Chunks are streamed, never all held.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], fmt: str) -> None:
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"quarantine format must be csv or parquet, got {fmt!r}")
+        self.out_dir = Path(out_dir)
+        self.fmt = fmt
+        self.result = QuarantineResult(
+            self.out_dir / f"valid.{fmt}", self.out_dir / f"rejected.{fmt}"
+        )
+        self._paths: dict[str, Path] = {}
+        self._started: set[str] = set()
+        self._parquet: dict[str, pq.ParquetWriter] = {}
+
+    @contextmanager
+    def open(self) -> Iterator[QuarantineWriter]:
+        """Context in which ``write`` may be called; files are committed on a clean exit."""
+        with ExitStack() as stack:
+            self._paths = {
+                "valid": stack.enter_context(atomic_path(self.result.valid_path)),
+                "rejected": stack.enter_context(atomic_path(self.result.rejected_path)),
+            }
+            try:
+                yield self
+            finally:
+                for writer in self._parquet.values():
+                    writer.close()
+                self._parquet.clear()
+
+    def write(self, valid: pd.DataFrame, rejected: pd.DataFrame) -> None:
+        """Append one chunk's split."""
+        self.result.valid_rows += len(valid)
+        self.result.rejected_rows += len(rejected)
+        for side, frame in (("valid", valid), ("rejected", rejected)):
+            first = side not in self._started
+            self._started.add(side)
+            if self.fmt == "csv":
+                frame.to_csv(
+                    self._paths[side], index=False, header=first, mode="w" if first else "a"
+                )
+                continue
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if first:
+                self._parquet[side] = pq.ParquetWriter(self._paths[side], table.schema)
+            self._parquet[side].write_table(table.cast(self._parquet[side].schema))

