@@ -1,0 +1,158 @@
+"""``logan``: analyse, follow and generate access logs.
+
+Examples::
+
+    logan generate --size 1GB --out data/access.log          # + data/access.log.truth.json
+    logan analyze data/access.log --out reports/logs          # single process
+    logan analyze data/access.log --engine dask --workers 2 --out reports/logs
+    logan analyze data/*.log.gz --engine dask --scheduler tcp://10.0.0.5:8786 --out out/
+    logan follow /var/log/nginx/access.log --out reports/live
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from stage2_log_analysis.analysis import analyze as run_analysis
+from stage2_log_analysis.errors import LogAnalysisError
+from stage2_log_analysis.follow import follow_log
+from stage2_log_analysis.generator import GeneratorConfig, generate_log, parse_size
+from stage2_log_analysis.output import render_summary, write_results
+
+__all__ = ["analyze", "app", "follow", "generate", "main"]
+
+app = typer.Typer(help="Access-log analytics: analyze, follow, generate.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="log files (plain or .gz)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("reports/logs"),
+    engine: Annotated[str, typer.Option("--engine", "-e", help="local or dask")] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            "-s",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="existing Dask scheduler (tcp://host:8786); default: a LocalCluster",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="LocalCluster workers")] = 2,
+    chart: Annotated[bool, typer.Option(help="write chart.png")] = True,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Analyse whole files: per-minute/hour/day statistics, anomalies, Parquet under --out."""
+    try:
+        result = run_analysis(
+            files,
+            engine=engine,  # type: ignore[arg-type]
+            scheduler=scheduler,
+            n_workers=workers,
+            progress=progress,
+        )
+    except LogAnalysisError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    write_results(result, out, chart=chart)
+    typer.echo(render_summary(result))
+    console.print(f"[dim]wrote {out}/ (minutes, hourly, daily, top_paths, anomalies, chart.png)[/]")
+
+
+def _live_table(rows: pd.DataFrame) -> Table:
+    table = Table(title="logan follow — closed minutes (UTC)")
+    for col in ("minute", "requests", "5xx", "error rate", "distinct IPs", "top IP", "anomalies"):
+        table.add_column(col)
+    for r in rows.tail(15).to_dict("records"):
+        table.add_row(
+            f"{r['minute']:%Y-%m-%d %H:%M}",
+            f"{int(r['requests']):,}",
+            f"{int(r['status_5xx']):,}",
+            f"{float(r['error_rate']):.2%}",
+            f"{int(r['distinct_ips']):,}",
+            str(r["top_ip"] or "-"),
+            f"[bold red]{r['anomalies']}[/]" if r["anomalies"] else "",
+        )
+    return table
+
+
+def follow(
+    file: Annotated[Path, typer.Argument(help="the log to tail (rotation is followed)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("reports/live"),
+    lateness: Annotated[float, typer.Option(help="seconds to wait for late lines")] = 1.0,
+    clock: Annotated[str, typer.Option(help="wall (live log) or event (replay)")] = "wall",
+    duration: Annotated[
+        float, typer.Option(help="stop after this many seconds (0: run until Ctrl-C)")
+    ] = 0.0,
+) -> None:
+    """Tail FILE and append each closed minute's statistics to Parquet, flagging anomalies."""
+    deadline = time.monotonic() + duration if duration > 0 else None
+    seen = pd.DataFrame()
+    try:
+        with Live(_live_table(seen), console=console, refresh_per_second=2) as live:
+            for rows in follow_log(
+                file,
+                lateness_s=lateness,
+                clock=clock,  # type: ignore[arg-type]
+                stop=lambda: deadline is not None and time.monotonic() > deadline,
+            ):
+                _append_minutes(rows, out)
+                seen = pd.concat([seen, rows]).tail(100) if not seen.empty else rows
+                live.update(_live_table(seen))
+    except KeyboardInterrupt:
+        pass
+
+
+def _append_minutes(rows: pd.DataFrame, out: Path) -> None:
+    """One Parquet file per emitted batch, named by its first minute (a re-run replaces it)."""
+    for date, part in rows.groupby(rows["minute"].dt.strftime("%Y-%m-%d")):
+        folder = out / "minutes" / f"date={date}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"live-{part['minute'].min():%H%M}.parquet"
+        tmp = folder / f".{name}.tmp"
+        part.to_parquet(tmp, index=False)
+        tmp.replace(folder / name)
+
+
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="log file to write")],
+    size: Annotated[str, typer.Option("--size", help="e.g. 100MB, 1GB, 10GB")] = "1GB",
+    days: Annotated[float, typer.Option(help="time span of the log")] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    fmt: Annotated[str, typer.Option("--format", help="combined, common or json")] = "combined",
+) -> None:
+    """Write a realistic log with labelled incidents, and OUT.truth.json beside it."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    config = GeneratorConfig(size_bytes=parse_size(size), days=days, seed=seed, fmt=fmt)
+    started = time.perf_counter()
+    with Progress(
+        "[bold]generate", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("generate", total=config.size_bytes)
+        truth = generate_log(out, config, progress=lambda n: bar.advance(task, n))
+    seconds = time.perf_counter() - started
+    summary = (
+        f"wrote {out}: {truth.size_bytes / 1e6:,.1f} MB, {truth.lines:,} lines "
+        f"({truth.malformed_lines} malformed), {len(truth.incidents)} incidents, "
+        f"{truth.size_bytes / 1e6 / seconds:,.0f} MB/s"
+    )
+    typer.echo(summary)
+
+
+app.command()(analyze)
+app.command()(follow)
+app.command()(generate)
+
+
+def main() -> None:
+    """Entry point of the ``logan`` script."""
+    app()

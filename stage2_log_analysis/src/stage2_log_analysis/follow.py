@@ -1,0 +1,213 @@
+"""Real-time mode: tail a growing log (``tail -F`` style) and emit each minute once it closes.
+
+* ``Tailer`` returns the complete lines appended since the last poll. It notices rotation (the
+  path now names a new file: the old one is drained first) and truncation (``copytruncate``:
+  the file got shorter: read again from the start).
+* ``LiveAggregator`` keeps the partial aggregates of the minutes still open. A minute closes
+  when the clock passes its end plus ``lateness_s``; it is then emitted once, with its anomaly
+  flags. Lines that arrive for an already-closed minute are counted as ``late_lines``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Literal, cast
+
+import pandas as pd
+import polars as pl
+
+from stage2_log_analysis.aggregate import Partial, combine_partials, partial_from_block
+from stage2_log_analysis.anomaly import AnomalyConfig, detect_minute_anomalies
+from stage2_log_analysis.formats import LogFormat
+from stage2_log_analysis.parser import parse_block
+from stage2_log_analysis.stats import STAT_COLUMNS, build_table
+
+__all__ = ["LIVE_COLUMNS", "LiveAggregator", "Tailer", "follow_log"]
+
+Clock = Literal["wall", "event"]
+#: Columns of each frame ``follow_log`` yields: the minute, its statistics and its flags.
+LIVE_COLUMNS = ["minute", *STAT_COLUMNS, "anomalies"]
+
+
+class Tailer:
+    """Read complete new lines from a file that grows, rotates or gets truncated."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fh: BinaryIO | None = None
+        self._inode: int | None = None
+        self._carry = b""
+        self.rotations = 0
+        self.truncations = 0
+
+    def _open(self) -> bool:
+        try:
+            self._fh = self.path.open("rb")
+        except FileNotFoundError:
+            return False
+        self._inode = os.fstat(self._fh.fileno()).st_ino
+        return True
+
+    def poll(self) -> bytes:
+        """Complete lines appended since the last call (may be empty)."""
+        if self._fh is None and not self._open():
+            return b""
+        assert self._fh is not None
+        data = self._carry + self._fh.read()
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None  # rotated away and the new file is not there yet
+        if st is not None and st.st_ino != self._inode:
+            # rotation: the old file was drained above; an unterminated tail is a whole line
+            if data and not data.endswith(b"\n"):
+                data += b"\n"
+            self._fh.close()
+            self._open()
+            self.rotations += 1
+            data += self._fh.read()
+        elif st is not None and st.st_size < self._fh.tell():
+            self._fh.seek(0)
+            self.truncations += 1
+            data = self._fh.read()
+        cut = data.rfind(b"\n")
+        self._carry = data[cut + 1 :]
+        return data[: cut + 1]
+
+    def close(self) -> None:
+        """Close the file handle."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _before(partial: Partial, cutoff: pd.Timestamp, keep: bool) -> Partial:
+    """The part of ``partial`` strictly before ``cutoff`` (or at/after it when ``keep``)."""
+    c = cutoff.to_pydatetime()
+
+    def cut(df: pl.DataFrame, col: str) -> pl.DataFrame:
+        return df.filter(pl.col(col) >= c) if keep else df.filter(pl.col(col) < c)
+
+    return Partial(
+        status=cut(partial.status, "minute"),
+        ips=cut(partial.ips, "minute"),
+        ip_names=partial.ip_names,
+        paths=partial.paths.clear(),
+        latency=cut(partial.latency, "minute"),
+    )
+
+
+class LiveAggregator:
+    """Per-minute statistics of a stream, emitted once per minute when it closes."""
+
+    def __init__(
+        self,
+        fmt: LogFormat | None = None,
+        *,
+        lateness_s: float = 1.0,
+        anomaly_config: AnomalyConfig | None = None,
+        history_minutes: int = 240,
+    ) -> None:
+        self.fmt = fmt
+        self.lateness = pd.Timedelta(seconds=lateness_s)
+        self.anomaly_config = anomaly_config or AnomalyConfig()
+        self.history_minutes = history_minutes
+        self.open = Partial.empty()
+        self.closed_until: pd.Timestamp | None = None
+        self.max_event: pd.Timestamp | None = None
+        self.history = pd.DataFrame(columns=STAT_COLUMNS)
+        self.lines = 0
+        self.rejected = 0
+        self.late_lines = 0
+
+    def add(self, data: bytes) -> None:
+        """Parse and absorb complete lines."""
+        if not data:
+            return
+        if self.fmt is None:
+            self.fmt = LogFormat.JSON if data.lstrip()[:1] == b"{" else LogFormat.CLF
+        block = parse_block(data, self.fmt)
+        self.lines += block.lines
+        self.rejected += block.rejected
+        frame = block.frame
+        if frame.height:
+            newest = pd.Timestamp(cast(datetime, frame["timestamp"].max()))
+            self.max_event = newest if self.max_event is None else max(self.max_event, newest)
+        if self.closed_until is not None:
+            late = frame["timestamp"] < self.closed_until.to_pydatetime()
+            self.late_lines += int(late.sum())
+            frame = frame.filter(~late)
+        block.frame = frame
+        self.open = combine_partials([self.open, partial_from_block(block)])
+
+    def close_ready(self, now: pd.Timestamp) -> pd.DataFrame:
+        """Emit every minute that ended at least ``lateness`` before ``now`` (oldest first)."""
+        cutoff = (now - self.lateness).floor("min")
+        if self.closed_until is not None and cutoff <= self.closed_until:
+            return pd.DataFrame(columns=LIVE_COLUMNS)
+        ready = _before(self.open, cutoff, keep=False)
+        if ready.status.height == 0 and self.closed_until is None:
+            return pd.DataFrame(columns=LIVE_COLUMNS)
+        table = build_table(ready, "minute")
+        start = self.closed_until if self.closed_until is not None else table.index.min()
+        full = pd.date_range(start, cutoff, freq="min", inclusive="left", name="minute")
+        table = table.reindex(full)
+        zero = [c for c in STAT_COLUMNS if c not in ("top_ip",) and not c.startswith("latency")]
+        table[zero] = table[zero].fillna(0)
+        self.open = _before(self.open, cutoff, keep=True)
+        self.closed_until = cutoff
+        if table.empty:
+            return pd.DataFrame(columns=LIVE_COLUMNS)
+        history = pd.concat([self.history, table]) if not self.history.empty else table
+        self.history = history.iloc[-self.history_minutes :]
+        flags = detect_minute_anomalies(
+            self.history.astype({"requests": "float64"}), self.anomaly_config
+        )
+        kinds = (
+            flags[flags["minute"].isin(table.index)].groupby("minute")["kind"].agg(",".join)
+            if not flags.empty
+            else pd.Series(dtype=str)
+        )
+        out = table.reset_index()
+        out["anomalies"] = out["minute"].map(kinds).fillna("")
+        return out[LIVE_COLUMNS]
+
+
+def follow_log(
+    path: str | Path,
+    *,
+    lateness_s: float = 1.0,
+    poll_s: float = 0.2,
+    clock: Clock = "wall",
+    stop: Callable[[], bool] | None = None,
+    anomaly_config: AnomalyConfig | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Tail ``path`` and yield closed minutes as they close (until ``stop()`` returns True).
+
+    ``clock="wall"`` closes minutes by the machine's clock (a live server log);
+    ``clock="event"`` by the newest timestamp seen (replaying an old log).
+    """
+    tailer = Tailer(path)
+    agg = LiveAggregator(lateness_s=lateness_s, anomaly_config=anomaly_config)
+    try:
+        while True:
+            agg.add(tailer.poll())
+            if clock == "wall":
+                now = pd.Timestamp.now(tz="UTC")
+            elif agg.max_event is not None:
+                now = agg.max_event
+            else:
+                now = None
+            if now is not None:
+                rows = agg.close_ready(now)
+                if not rows.empty:
+                    yield rows
+            if stop is not None and stop():
+                return
+            time.sleep(poll_s)
+    finally:
+        tailer.close()

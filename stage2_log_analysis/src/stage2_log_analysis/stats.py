@@ -1,0 +1,134 @@
+"""Turn combined partial aggregates into the statistics tables (per minute, hour and day).
+
+This is where pandas does the teaching work: the status-class × time pivot, rollups with
+``groupby(pd.Grouper(freq=...))``, and the (hour, path) MultiIndex for the top paths.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+
+from stage2_log_analysis.aggregate import LATENCY_BASE, Partial
+
+__all__ = ["STAT_COLUMNS", "build_table", "top_paths"]
+
+#: Columns of every statistics table (per minute, hour or day), in order.
+STAT_COLUMNS = [
+    "requests",
+    "status_2xx",
+    "status_3xx",
+    "status_4xx",
+    "status_5xx",
+    "status_other",
+    "bytes",
+    "error_rate",
+    "distinct_ips",
+    "top_ip",
+    "top_ip_requests",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+]
+_FREQ = {"minute": ("1m", "min"), "hour": ("1h", "h"), "day": ("1d", "D")}
+_CLASSES = {2: "status_2xx", 3: "status_3xx", 4: "status_4xx", 5: "status_5xx"}
+
+
+def build_table(partial: Partial, level: str = "minute") -> pd.DataFrame:
+    """Statistics per ``level`` ("minute", "hour" or "day"), one row per period, gaps as zeros.
+
+    Index: a tz-aware UTC ``DatetimeIndex`` named after the level.
+    """
+    every, freq = _FREQ[level]
+    counts = _status_pivot(partial.status, every, level)
+    if counts.empty:
+        return pd.DataFrame(columns=STAT_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name=level))
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq=freq, name=level)
+    table = counts.reindex(full, fill_value=0)
+    table["error_rate"] = (table["status_5xx"] / table["requests"]).fillna(0.0)
+    ips = _ip_stats(partial, every, level).reindex(full)
+    table["distinct_ips"] = ips["distinct_ips"].fillna(0).astype("int64")
+    table["top_ip"] = ips["top_ip"]
+    table["top_ip_requests"] = ips["top_ip_requests"].fillna(0).astype("int64")
+    lat = _latency_percentiles(partial.latency, every, level).reindex(full)
+    for q in ("p50", "p95", "p99"):
+        table[f"latency_{q}_ms"] = lat[q] if q in lat else float("nan")
+    return table[STAT_COLUMNS]
+
+
+def _status_pivot(status: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
+    long = (
+        status.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+        .group_by(level, "status_class")
+        .agg(pl.col("requests").sum(), pl.col("bytes").sum())
+        .to_pandas()
+    )
+    if long.empty:
+        return pd.DataFrame()
+    long["status_class"] = long["status_class"].map(_CLASSES).fillna("status_other")
+    # The pivot: one row per period, one column per status class (a classic pandas reshape).
+    pivot = long.pivot_table(
+        index=level, columns="status_class", values="requests", aggfunc="sum", fill_value=0
+    )
+    pivot = pivot.reindex(columns=[*_CLASSES.values(), "status_other"], fill_value=0)
+    pivot.columns.name = None
+    pivot.insert(0, "requests", pivot.sum(axis=1))
+    pivot["bytes"] = long.groupby(level)["bytes"].sum()
+    return pivot.astype("int64")
+
+
+def _ip_stats(partial: Partial, every: str, level: str) -> pd.DataFrame:
+    per = (
+        partial.ips.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+        .group_by(level, "ip_hash")
+        .agg(pl.col("requests").sum())
+    )
+    distinct = per.group_by(level).agg(pl.len().alias("distinct_ips"))
+    top = (
+        per.sort([level, "requests", "ip_hash"], descending=[False, True, False])
+        .group_by(level, maintain_order=True)
+        .first()
+        .join(partial.ip_names, on="ip_hash", how="left")
+        .select(level, pl.col("ip").alias("top_ip"), pl.col("requests").alias("top_ip_requests"))
+    )
+    out = distinct.join(top, on=level, how="left").to_pandas().set_index(level)
+    return out
+
+
+def _latency_percentiles(latency: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
+    if latency.height == 0:
+        return pd.DataFrame()
+    hist = (
+        latency.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+        .group_by(level, "bucket")
+        .agg(pl.col("requests").sum())
+        .sort(level, "bucket")
+        .with_columns(
+            (pl.col("requests").cum_sum().over(level) / pl.col("requests").sum().over(level)).alias(
+                "cum"
+            )
+        )
+    )
+    cols = []
+    for q in (0.50, 0.95, 0.99):
+        first = (
+            hist.filter(pl.col("cum") >= q - 1e-12)
+            .group_by(level, maintain_order=True)
+            .agg(pl.col("bucket").first())
+            .select(level, (LATENCY_BASE ** pl.col("bucket")).round(1).alias(f"p{int(q * 100)}"))
+        )
+        cols.append(first.to_pandas().set_index(level))
+    return pd.concat(cols, axis=1)
+
+
+def top_paths(partial: Partial, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most requested paths per hour: a Series on an (hour, path) MultiIndex, reset."""
+    paths = partial.paths.to_pandas()
+    if paths.empty:
+        return pd.DataFrame(columns=["hour", "rank", "path", "requests"])
+    series = paths.set_index(["hour", "path"])["requests"].sort_index()
+    top = (
+        series.groupby(level="hour", group_keys=False).nlargest(n).rename("requests").reset_index()
+    )
+    top["rank"] = top.groupby("hour").cumcount() + 1
+    return top[["hour", "rank", "path", "requests"]]
