@@ -1,0 +1,5 @@
+"""Airflow DAG file: point ``AIRFLOW__CORE__DAGS_FOLDER`` at this folder (``make airflow-standalone``)."""
+
+from stage4_pipelines.airflow_dag import create_etl_dag
+
+dag = create_etl_dag()

@@ -1,0 +1,156 @@
+"""
+### ecommerce_etl — the daily e-commerce ETL on Airflow 3
+
+Every day at 02:00 (Asia/Seoul by default) the run processes **yesterday**: the data interval
+of a run is the day it loads (매일 오전 2시, 전날 데이터 처리).
+
+`extract → transform → quality_gate → load`
+
+* retries: 3, 5 minutes apart (exponential backoff on extract, where the upstream is flaky)
+* quality_gate fails the run on an SLA breach, without retrying, before any mart is written
+* any task that fails for good sends a Slack message (connection `slack_webhook`)
+* loads replace the day in one transaction: re-running or backfilling a day is always safe
+
+Reprocess a range: `make etl-backfill START=2024-01-01 END=2024-01-07 ENGINE=airflow`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from stage4_pipelines.config import PipelineSettings, get_settings
+from stage4_pipelines.slack import FailureAlert, format_slack_message, post_slack_message
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+__all__ = ["DAG_ID", "create_etl_dag", "logical_date_for_day", "processing_day"]
+
+DAG_ID = "ecommerce_etl"
+log = logging.getLogger(__name__)
+
+
+def processing_day(data_interval_start: datetime, timezone: str) -> date:
+    """The business day a run processes: the local date where its data interval starts."""
+    import pendulum
+
+    return pendulum.instance(data_interval_start).in_timezone(timezone).date()
+
+
+def logical_date_for_day(day: date, settings: PipelineSettings) -> datetime:
+    """The logical date whose run processes ``day`` (the next day at 02:00 local time)."""
+    import pendulum
+
+    hour, minute = _schedule_time(settings.schedule)
+    local = pendulum.datetime(day.year, day.month, day.day, hour, minute, tz=settings.timezone)
+    return local.add(days=1)
+
+
+def _schedule_time(cron: str) -> tuple[int, int]:
+    minute, hour, *_ = cron.split()
+    return (int(hour), int(minute)) if hour.isdigit() and minute.isdigit() else (0, 0)
+
+
+def _make_notifier(settings: PipelineSettings) -> Any:
+    """The on_failure_callback: the Slack provider's webhook notifier, fed our message format.
+
+    It sends through the Airflow connection ``settings.slack_conn_id`` (webhook URL in the
+    password field, loopback URLs included); without that connection it falls back to a plain
+    POST to ``STAGE4_SLACK_WEBHOOK_URL``.
+    """
+    from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+
+    class EtlSlackNotifier(SlackWebhookNotifier):  # type: ignore[misc]
+        def notify(self, context: Any) -> None:
+            ti = context["ti"]
+            interval_start = context.get("data_interval_start")
+            exception = context.get("exception")
+            alert = FailureAlert(
+                pipeline=DAG_ID,
+                engine="airflow",
+                task=ti.task_id,
+                day=processing_day(interval_start, settings.timezone) if interval_start else None,
+                error=f"{type(exception).__name__}: {exception}" if exception else "unknown error",
+                run_id=str(context.get("run_id")),
+                log_hint=getattr(ti, "log_url", None) or settings.log_hint,
+            )
+            message = format_slack_message(alert)
+            self.text, self.blocks = message["text"], message["blocks"]
+            try:
+                super().notify(context)
+                log.info("Slack alert sent through connection %r", self.slack_webhook_conn_id)
+            except Exception as exc:  # no connection, or it failed: try the plain URL
+                if not settings.slack_webhook_url:
+                    log.error(
+                        "no Slack connection %r (%s) and no STAGE4_SLACK_WEBHOOK_URL",
+                        self.slack_webhook_conn_id,
+                        exc,
+                    )
+                    return
+                post_slack_message(settings.slack_webhook_url, message)
+
+    return EtlSlackNotifier(slack_webhook_conn_id=settings.slack_conn_id, text="")
+
+
+def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
+    """Build the ``ecommerce_etl`` DAG (the roadmap's ``create_etl_dag``), configured by settings."""
+    import pendulum
+    from airflow.sdk import DAG, CronTriggerTimetable, task
+
+    from stage4_pipelines.etl import extract_step, load_step, quality_step, transform_step
+
+    s = settings or get_settings()
+    default_args: dict[str, Any] = {
+        "owner": "data-team",
+        "depends_on_past": False,
+        "retries": s.retries,
+        "retry_delay": timedelta(seconds=s.retry_delay_seconds),
+        "on_failure_callback": _make_notifier(s),
+    }
+    with DAG(
+        dag_id=DAG_ID,
+        description="Daily ETL pipeline",
+        schedule=CronTriggerTimetable(s.schedule, timezone=s.timezone, interval=timedelta(days=1)),
+        start_date=pendulum.datetime(2024, 1, 1, tz=s.timezone),
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args,
+        tags=["stage4", "ecommerce", "etl"],
+        doc_md=__doc__,
+    ) as dag:
+
+        @task(retry_exponential_backoff=2.0, max_retry_delay=timedelta(hours=1))
+        def extract(data_interval_start: datetime | None = None) -> str:
+            """Download yesterday's tables from the upstream into the staging area."""
+            assert data_interval_start is not None
+            return extract_step(processing_day(data_interval_start, s.timezone), s)
+
+        @task
+        def transform(raw_ref: str, data_interval_start: datetime | None = None) -> str:
+            """Clean, dedupe and conform into facts and dimensions."""
+            assert data_interval_start is not None
+            return transform_step(raw_ref, processing_day(data_interval_start, s.timezone), s)
+
+        @task(retries=0)
+        def quality_gate(
+            facts_ref: str, data_interval_start: datetime | None = None
+        ) -> dict[str, Any]:
+            """Stop the run on an SLA breach: bad data never reaches the marts (no retry)."""
+            assert data_interval_start is not None
+            day = processing_day(data_interval_start, s.timezone)
+            return quality_step(facts_ref, day, s).model_dump(mode="json")
+
+        @task
+        def load(
+            facts_ref: str, data_interval_start: datetime | None = None, run_id: str | None = None
+        ) -> dict[str, Any]:
+            """Build the marts and replace the day in the warehouse in one transaction."""
+            assert data_interval_start is not None
+            day = processing_day(data_interval_start, s.timezone)
+            return load_step(facts_ref, day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
+
+        facts = transform(extract())  # type: ignore[arg-type]  # XComArg stands for the str
+        quality_gate(facts) >> load(facts)  # type: ignore[arg-type]
+    return dag
