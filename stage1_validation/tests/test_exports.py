@@ -25,6 +25,7 @@ def test_all_is_sorted_and_complete() -> None:
         "writers",
         "cli",
         "grading",
+        "grading_probes",
     }
     assert sorted(set(public) - modules) == exported
 

@@ -7,7 +7,7 @@ has the same index in a chunked report as in a whole-frame report of ``read_data
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +37,9 @@ def _check_file(path: Path) -> None:
         raise DataFileError(path, "file is empty", "a CSV needs at least a header line")
 
 
-def iter_chunks(path: str | os.PathLike[str], chunk_size: int = 250_000) -> Iterator[pd.DataFrame]:
+def iter_chunks(
+    path: str | os.PathLike[str], chunk_size: int = 250_000
+) -> Generator[pd.DataFrame, None, None]:
     """Yield chunks of at most ``chunk_size`` rows; the file is closed when the loop ends or fails."""
     path = Path(path)
     if chunk_size < 1:

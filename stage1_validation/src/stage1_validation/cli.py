@@ -64,7 +64,7 @@ def validate(
             progress=progress,
         )
     except DataQualityError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     _print_summary(result)
     if report is not None:

@@ -60,10 +60,12 @@ def process_large_dataset(
     """
     path = Path(file_path)
     chunks = iter_chunks(path, chunk_size)
-    try:
-        first = next(chunks)
-    except StopIteration:
-        raise DataFileError(path, "has a header but no rows") from None
+    first = next(chunks, None)
+    if first is None or first.empty:
+        chunks.close()
+        raise DataFileError(
+            path, "has a header but no rows", "check that the file was fully written"
+        )
     validator = _validator(rules, [str(c) for c in first.columns])
     stream = itertools.chain([first], chunks)
     report, accumulators = _validate_stream(validator, stream, path, progress)
