@@ -1,0 +1,36 @@
+"""Errors of the diagnostics scorer.
+
+DiagnosticsError
+ ├── CandidateNotFound   the candidate folder is missing or holds none of the problem files: fix the path
+ ├── RubricError         rubric.toml is inconsistent (duplicate ids, unknown problem): fix the rubric
+ └── SelftestFailed      a reference or flawed solution did not score as expected: the grader changed
+"""
+
+from __future__ import annotations
+
+__all__ = ["CandidateNotFound", "DiagnosticsError", "RubricError", "SelftestFailed"]
+
+
+class DiagnosticsError(Exception):
+    """Raised for any diagnostics failure; the base of this module's errors."""
+
+
+class CandidateNotFound(DiagnosticsError):
+    """Raised when the candidate folder does not exist or holds no problemN.py file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"cannot grade candidate folder {path!r}: {reason}. "
+            "Pass a folder holding problem1.py, problem2.py and/or problem3.py, "
+            "e.g. make diagnose CANDIDATE=workspace/interview-kim"
+        )
+
+
+class RubricError(DiagnosticsError):
+    """Raised when the machine-readable rubric is inconsistent."""
+
+
+class SelftestFailed(DiagnosticsError):
+    """Raised when a reference or flawed solution does not lose exactly its expected points."""

@@ -1,0 +1,66 @@
+"""What a sandbox reports back: one result per probed requirement, written as it goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from gradekit import write_atomic
+
+__all__ = ["ProbeResult", "ResultWriter", "SandboxReport", "SandboxSpec"]
+
+
+class ProbeResult(BaseModel):
+    """The verdict on one requirement, with what was seen (shown to the interviewer)."""
+
+    id: str
+    passed: bool
+    evidence: str
+    value: float | bool | str | None = None
+
+
+class SandboxSpec(BaseModel):
+    """Everything a sandbox needs, passed as a JSON file so the command line stays short."""
+
+    problem: int
+    candidate_file: str
+    out_path: str
+    work_dir: str
+    memory_limit_mb: int
+    seed: int
+    large_file: str | None = None
+    large_file_errors: int | None = None
+    memory_ratio: float = 0.5
+
+
+class SandboxReport(BaseModel):
+    """The sandbox's output file: ``status`` is ``running`` until every probe has run."""
+
+    problem: int
+    status: str = "running"  # running | done | import_error
+    error: str = ""
+    results: list[ProbeResult] = Field(default_factory=list)
+
+
+class ResultWriter:
+    """Rewrite the report atomically after every probe, so a hang or crash keeps what was done."""
+
+    def __init__(self, path: Path, problem: int) -> None:
+        self.path = path
+        self.report = SandboxReport(problem=problem)
+        self._flush()
+
+    def add(self, result: ProbeResult) -> None:
+        """Record one probe's verdict and persist it at once."""
+        self.report.results.append(result)
+        self._flush()
+
+    def finish(self, status: str = "done", error: str = "") -> None:
+        """Mark the run finished (or failed to import) and persist it."""
+        self.report.status = status
+        self.report.error = error
+        self._flush()
+
+    def _flush(self) -> None:
+        write_atomic(self.path, self.report.model_dump_json(indent=2))

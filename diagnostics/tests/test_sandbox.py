@@ -1,0 +1,71 @@
+"""The sandbox contains a candidate's crash, hang, runaway memory or syntax error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from diagnostics.sandbox import run_problem
+
+pytestmark = pytest.mark.slow
+
+
+def _run(candidate_dir: Path, source: str, *, timeout_s: float = 30, memory_mb: int = 4096):
+    path = candidate_dir / "problem1.py"
+    path.write_text(source, encoding="utf-8")
+    return run_problem(
+        1,
+        path,
+        candidate_dir.parent / "work",
+        timeout_s=timeout_s,
+        memory_limit_mb=memory_mb,
+        seed=1,
+    )
+
+
+def test_missing_file_fails_every_requirement_with_a_reason(candidate_dir: Path) -> None:
+    outcome = run_problem(
+        1, candidate_dir / "problem1.py", candidate_dir, timeout_s=5, memory_limit_mb=512, seed=1
+    )
+    assert outcome.status == "missing"
+    result = outcome.result_for("p1.empty_values")
+    assert not result.passed
+    assert "problem1.py not found" in result.evidence
+
+
+def test_syntax_error_is_reported_as_an_import_error(candidate_dir: Path) -> None:
+    outcome = _run(candidate_dir, "def broken(:\n")
+    assert outcome.status == "import_error"
+    assert "SyntaxError" in outcome.result_for("p1.exception").evidence
+
+
+def test_hang_at_import_is_stopped_at_the_time_limit(candidate_dir: Path) -> None:
+    outcome = _run(candidate_dir, "while True:\n    pass\n", timeout_s=3)
+    assert outcome.status == "timeout"
+    assert "3 s limit" in outcome.result_for("p1.files_closed").evidence
+
+
+def test_hard_crash_is_reported_with_its_exit_code(candidate_dir: Path) -> None:
+    outcome = _run(candidate_dir, "import os\nos._exit(7)\n")
+    assert outcome.status == "crashed"
+    assert "exit code 7" in outcome.result_for("p1.type_errors").evidence
+
+
+def test_runaway_allocation_hits_the_memory_limit(candidate_dir: Path) -> None:
+    outcome = _run(candidate_dir, "hog = bytearray(3 * 2**30)\n", memory_mb=1024)
+    assert outcome.status == "import_error"
+    assert "MemoryError" in outcome.result_for("p1.clean_file").evidence
+
+
+def test_probe_failures_are_results_not_crashes(candidate_dir: Path) -> None:
+    source = (
+        "class DataValidationError(Exception):\n    pass\n\n\n"
+        "def timing_decorator(func):\n    return func\n\n\n"
+        "class CSVProcessor:\n"
+        "    def __init__(self, file_path):\n        raise SystemExit(1)\n"
+    )
+    outcome = _run(candidate_dir, source)
+    assert outcome.status == "done"
+    assert outcome.result_for("p1.decorator_metadata").passed  # returning func keeps its name
+    assert "SystemExit" in outcome.result_for("p1.empty_values").evidence
