@@ -114,3 +114,22 @@ def test_methods_can_be_decorated() -> None:
 
     assert Job().run(1) == 2
     assert get_records("run")[0].to_dict()["rss_delta_mb"] is not None
+
+
+def test_rss_peak_is_sampled_and_can_be_switched_off() -> None:
+    @performance_monitor(log=False, trace_memory=False)
+    def allocate() -> int:
+        block = bytearray(b"\x01") * (64 * 2**20)
+        return len(block)
+
+    @performance_monitor(log=False, rss_interval_s=None)
+    def nothing() -> None:
+        return None
+
+    allocate()
+    sampled = last_record()
+    assert sampled is not None and sampled.rss_peak_mb is not None
+    assert sampled.rss_peak_mb >= sampled.rss_before_mb
+    nothing()
+    unsampled = last_record()
+    assert unsampled is not None and unsampled.rss_peak_mb is None

@@ -40,7 +40,9 @@ def default_rules(columns: list[str]) -> DataValidator:
     )
 
 
-@performance_monitor
+# tracemalloc would slow this pandas-heavy function several-fold (measured: see README), so
+# it is monitored by wall/CPU time and sampled RSS only.
+@performance_monitor(trace_memory=False)
 def process_large_dataset(
     file_path: str | os.PathLike[str],
     rules: RulesArg = None,

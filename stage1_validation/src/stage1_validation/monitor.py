@@ -12,10 +12,11 @@
     record = last_record()                    # or get_records("load")
     print(record.wall_s, record.peak_traced_mb)
 
-Memory is measured two ways: ``tracemalloc`` peak (bytes allocated by Python and numpy during
-the call, exact but it slows allocation-heavy code) and process RSS from psutil before/after
-(what the OS sees; includes memory freed but not returned). Pass ``trace_memory=False`` to skip
-tracemalloc when the overhead matters. Concurrent coroutines share one tracemalloc peak, so
+Memory is measured two ways: the ``tracemalloc`` peak (bytes allocated by Python and numpy
+during the call: exact, but tracing slows allocation-heavy pandas code several-fold, see the
+README) and the process RSS from psutil (what the OS sees): before, after, and the peak seen
+by a sampling thread every ``rss_interval_s``. Pass ``trace_memory=False`` where the tracing
+overhead matters; ``process_large_dataset`` does. Concurrent coroutines share one process, so
 their memory figures overlap; their times do not.
 """
 
@@ -64,6 +65,7 @@ class PerformanceRecord:
     peak_traced_mb: float | None
     rss_before_mb: float
     rss_after_mb: float
+    rss_peak_mb: float | None
     started_at: str
     ok: bool
     error: str | None = None
@@ -89,7 +91,29 @@ class _Options:
     log: logging.Logger | None
     threshold_ms: float | None
     trace_memory: bool
-    name: str = field(default="")
+    rss_interval_s: float | None = field(default=0.005)
+
+
+class _RSSSampler:
+    """Samples this process's RSS in a daemon thread and keeps the peak."""
+
+    def __init__(self, process: psutil.Process, interval_s: float) -> None:
+        self._process = process
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self.peak = process.memory_info().rss
+        self._thread = threading.Thread(target=self._loop, name="rss-peak", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+        return self.peak
 
 
 def get_records(function: str | None = None) -> list[PerformanceRecord]:
@@ -125,6 +149,7 @@ def performance_monitor(
     log: logging.Logger | bool = True,
     threshold_ms: float | None = None,
     trace_memory: bool = True,
+    rss_interval_s: float | None = 0.005,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
@@ -135,15 +160,23 @@ def performance_monitor(
     log: logging.Logger | bool = True,
     threshold_ms: float | None = None,
     trace_memory: bool = True,
+    rss_interval_s: float | None = 0.005,
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Measure each call of the decorated function; return its result unchanged.
 
     ``log``: a logger, True for this library's logger, False for none. With ``threshold_ms``
     a call slower than the threshold logs at WARNING and faster calls at DEBUG; without it
-    every call logs at INFO. Exceptions propagate unchanged, and are recorded (``ok=False``).
+    every call logs at INFO. ``trace_memory`` turns tracemalloc on for the call;
+    ``rss_interval_s`` sets how often the RSS peak is sampled (None: no sampling thread).
+    Exceptions propagate unchanged, and are recorded (``ok=False``).
     """
     logger = _LOGGER if log is True else (log or None)
-    options = _Options(log=logger, threshold_ms=threshold_ms, trace_memory=trace_memory)
+    options = _Options(
+        log=logger,
+        threshold_ms=threshold_ms,
+        trace_memory=trace_memory,
+        rss_interval_s=rss_interval_s,
+    )
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         name = f"{fn.__module__}.{fn.__qualname__}"
@@ -185,6 +218,7 @@ def _measure(name: str, options: _Options) -> Iterator[None]:
         if owns_tracing:
             tracemalloc.start()
         frame = _push_peak_frame()
+    sampler = _RSSSampler(process, options.rss_interval_s) if options.rss_interval_s else None
     wall0, cpu0 = time.perf_counter(), time.process_time()
     error: BaseException | None = None
     try:
@@ -194,6 +228,7 @@ def _measure(name: str, options: _Options) -> Iterator[None]:
         raise
     finally:
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        rss_peak = sampler.stop() / MIB if sampler is not None else None
         peak_mb = None
         if frame is not None:
             peak_mb = _pop_peak_frame(frame) / MIB
@@ -206,6 +241,7 @@ def _measure(name: str, options: _Options) -> Iterator[None]:
             peak_traced_mb=peak_mb,
             rss_before_mb=rss_before / MIB,
             rss_after_mb=process.memory_info().rss / MIB,
+            rss_peak_mb=rss_peak,
             started_at=started_at,
             ok=error is None,
             error=None if error is None else f"{type(error).__name__}: {error}",
@@ -244,14 +280,16 @@ def _log(record: PerformanceRecord, options: _Options) -> None:
         slow = record.wall_s * 1000 >= options.threshold_ms
         level = logging.WARNING if slow else logging.DEBUG
     peak = "n/a" if record.peak_traced_mb is None else f"{record.peak_traced_mb:.1f} MiB"
+    rss_peak = "n/a" if record.rss_peak_mb is None else f"{record.rss_peak_mb:.1f}"
     options.log.log(
         level,
-        "%s: wall %.1f ms, cpu %.1f ms, peak traced %s, rss %.1f -> %.1f MiB%s",
+        "%s: wall %.1f ms, cpu %.1f ms, peak traced %s, rss %.1f -> %.1f MiB (peak %s)%s",
         record.function,
         record.wall_s * 1000,
         record.cpu_s * 1000,
         peak,
         record.rss_before_mb,
         record.rss_after_mb,
+        rss_peak,
         "" if record.ok else f" (raised {record.error})",
     )
