@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from diagnostics.rubric import load_rubric
@@ -60,3 +62,14 @@ def test_hang_and_syntax_error_cost_only_their_problem(
     assert all("could not be imported" in e for e in syntax.evidence.values())
     hang = selftest_outcomes["infinite-loop"]
     assert all("limit" in e for e in hang.evidence.values())
+
+
+def test_blank_templates_score_nothing(test_config, tmp_path) -> None:
+    from diagnostics.grading import GradingSession
+    from gradekit import run_checks
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    session = GradingSession(templates, test_config, tmp_path)
+    card = run_checks("diagnostics", "templates", str(templates), session.checks())
+    assert [c.id for c in card.criteria if c.passed] == []
+    assert all(c.evidence and c.error is None for c in card.criteria)

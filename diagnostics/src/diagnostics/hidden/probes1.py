@@ -149,16 +149,19 @@ def probe_exception(module: ModuleType, folder: Path) -> ProbeResult:
         problems.append("DataValidationError is Exception itself")
     else:
         missing_file = folder / "does-not-exist.csv"
+        empty_file = folder / "empty-file.csv"
+        empty_file.write_text("", encoding="utf-8")
         for path, mention in (
             (missing_file, missing_file.name),
             (csv_cases()["missing_column"].write(folder), "age"),
+            (empty_file, ""),  # any message: the statement only asks for the exception
         ):
             problem = _raises_validation_error(module, path, mention)
             if problem:
                 problems.append(problem)
     ok = not problems
     evidence = (
-        "missing file and missing 'age' column raise DataValidationError naming them"
+        "missing file, missing 'age' column and empty file raise DataValidationError"
         if ok
         else "; ".join(problems)
     )
@@ -250,11 +253,14 @@ def probe_files_closed(module: ModuleType, folder: Path) -> ProbeResult:
     clean = csv_cases()["clean"].write(folder)
     broken = csv_cases()["missing_column"].write(folder)
     keep: list[Any] = []  # keep the processors alive: a handle stored on self is a leak
-    for path in (clean, broken):
-        processor = module.CSVProcessor(str(path))
-        keep.append(processor)
-        with contextlib.suppress(Exception), _captured_output():
-            processor.validate_data()
+    processor = module.CSVProcessor(str(clean))
+    keep.append(processor)
+    with _captured_output():
+        processor.validate_data()  # must work: a validator that never opens the file proves nothing
+    processor = module.CSVProcessor(str(broken))
+    keep.append(processor)
+    with contextlib.suppress(Exception), _captured_output():
+        processor.validate_data()
     leaks = {p.name: _open_handles(p) for p in (clean, broken)}
     ok = not any(leaks.values())
     evidence = "no handle left open" if ok else f"open handles after validate_data(): {leaks}"

@@ -164,13 +164,16 @@ async def probe_non_blocking(module: ModuleType) -> ProbeResult:
     beat = asyncio.create_task(heartbeat())
     await asyncio.sleep(0.02)
     async with _client(module) as client:
-        await asyncio.gather(
+        responses = await asyncio.gather(
             *(client.post("/predict", json={"data": [i, i + 1]}) for i in range(20))
         )
     done.set()
     await beat
     longest = max(stalls, default=0.0)
     problems = []
+    served = sum(r.status_code == 200 for r in responses)
+    if served < len(responses):  # a handler that never runs cannot be judged non-blocking
+        problems.append(f"only {served}/{len(responses)} requests were answered with 200")
     if _loop_sleeps:
         problems.append(
             f"time.sleep() called {len(_loop_sleeps)} time(s) on the event loop "

@@ -51,9 +51,9 @@ class CSVProcessor:
         try:
             with open(self.file_path, newline="", encoding="utf-8") as fh:
                 reader = csv.DictReader(fh)
-                missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
                 if reader.fieldnames is None:
                     raise DataValidationError(f"{self.file_path}: the file is empty (no header)")
+                missing = [c for c in COLUMNS if c not in reader.fieldnames]
                 if missing:
                     raise DataValidationError(
                         f"{self.file_path}: missing required column(s) {', '.join(missing)}; "
