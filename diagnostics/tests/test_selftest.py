@@ -73,3 +73,10 @@ def test_blank_templates_score_nothing(test_config, tmp_path) -> None:
     card = run_checks("diagnostics", "templates", str(templates), session.checks())
     assert [c.id for c in card.criteria if c.passed] == []
     assert all(c.evidence and c.error is None for c in card.criteria)
+
+
+def test_readme_lists_every_flaw_with_its_points() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for case in load_flaw_cases():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{case.name}` |"))
+        assert row.endswith(f"| −{case.points_lost} |"), row

@@ -20,7 +20,7 @@ class GradingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     problems: tuple[int, ...] = (1, 2, 3)
-    large_file_mb: int = Field(256, ge=1, description="size of problem 2's generated log")
+    large_file_mb: int = Field(256, ge=16, description="size of problem 2's generated log")
     memory_ratio: float = Field(
         0.5, gt=0, description="peak RSS increase must stay below size x this"
     )
