@@ -17,6 +17,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -132,13 +133,17 @@ def generate(
     """Write a realistic log with labelled incidents, and OUT.truth.json beside it."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    config = GeneratorConfig(size_bytes=parse_size(size), days=days, seed=seed, fmt=fmt)
     started = time.perf_counter()
-    with Progress(
-        "[bold]generate", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
-    ) as bar:
-        task = bar.add_task("generate", total=config.size_bytes)
-        truth = generate_log(out, config, progress=lambda n: bar.advance(task, n))
+    try:
+        config = GeneratorConfig(size_bytes=parse_size(size), days=days, seed=seed, fmt=fmt)
+        with Progress(
+            "[bold]generate", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
+        ) as bar:
+            task = bar.add_task("generate", total=config.size_bytes)
+            truth = generate_log(out, config, progress=lambda n: bar.advance(task, n))
+    except (LogAnalysisError, ValidationError) as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     seconds = time.perf_counter() - started
     summary = (
         f"wrote {out}: {truth.size_bytes / 1e6:,.1f} MB, {truth.lines:,} lines "

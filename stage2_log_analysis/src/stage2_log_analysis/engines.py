@@ -75,7 +75,7 @@ def dask_client(
     scheduler: str | None = None,
     *,
     n_workers: int = 2,
-    memory_limit: str = "400MiB",
+    memory_limit: str | int = 0,
     processes: bool = True,
 ) -> Iterator[object]:
     """A Dask client: to ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``), else a LocalCluster.

@@ -173,7 +173,7 @@ class LiveAggregator:
             else pd.Series(dtype=str)
         )
         out = table.reset_index()
-        out["anomalies"] = out["minute"].map(kinds).fillna("")
+        out["anomalies"] = out["minute"].map(kinds).astype(object).fillna("").astype(str)
         return out[LIVE_COLUMNS]
 
 
