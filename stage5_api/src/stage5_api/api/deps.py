@@ -15,8 +15,8 @@ __all__ = ["ApiKeyDep", "ServiceDep", "get_service", "require_api_key"]
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_service(request: Request) -> ServiceState:
-    """The per-process service state built at startup."""
+async def get_service(request: Request) -> ServiceState:
+    """The per-process service state built at startup (async: sync dependencies cost a thread hop)."""
     state: ServiceState = request.app.state.service
     return state
 
@@ -24,7 +24,7 @@ def get_service(request: Request) -> ServiceState:
 ServiceDep = Annotated[ServiceState, Depends(get_service)]
 
 
-def require_api_key(
+async def require_api_key(
     service: ServiceDep, api_key: Annotated[str | None, Security(_api_key_header)]
 ) -> None:
     """401 unless ``X-API-Key`` equals the configured secret (constant-time comparison)."""

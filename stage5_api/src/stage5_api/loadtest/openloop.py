@@ -1,0 +1,127 @@
+"""Open-loop (constant-rate) load with latency counted from each request's intended send time.
+
+A closed-loop tool waits for an answer before sending again, so a slow server is sent less and
+its queueing never shows (coordinated omission). Here request *i* is due at ``t0 + i / rate``
+whatever happened before; its latency is ``answer time - due time``. A request that found no
+free connection waited for one, and that wait is in its latency too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlsplit
+
+import numpy as np
+from pydantic import BaseModel
+
+__all__ = ["OpenLoopResult", "run_open_loop"]
+
+
+class OpenLoopResult(BaseModel):
+    """Latencies from intended send times at a fixed offered rate."""
+
+    rate: float
+    duration_s: float
+    sent: int
+    ok: int
+    shed: int
+    failed: int
+    achieved_rps: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+async def _connect(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(host, port)
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> int:
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _run(
+    url: str, body: bytes, rate: float, duration_s: float, connections: int, timeout_s: float
+) -> OpenLoopResult:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    request = (
+        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(None)  # connect lazily
+    total = int(rate * duration_s)
+    latencies = np.full(total, np.nan)
+    counts = {"ok": 0, "shed": 0, "failed": 0}
+
+    async def one(i: int, due: float) -> None:
+        conn = await pool.get()
+        try:
+            if conn is None:
+                conn = await _connect(host, port)
+            status = await asyncio.wait_for(_exchange(*conn, request), timeout_s)
+            latencies[i] = time.perf_counter() - due
+            key = "ok" if status == 200 else "shed" if status == 503 else "failed"
+            counts[key] += 1
+            pool.put_nowait(conn)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
+            counts["failed"] += 1
+            if conn is not None:
+                conn[1].close()
+            pool.put_nowait(None)
+
+    tasks: list[asyncio.Task[None]] = []
+    t0 = time.perf_counter() + 0.05
+    sent = 0
+    while sent < total:
+        now = time.perf_counter()
+        while sent < total and t0 + sent / rate <= now:
+            tasks.append(asyncio.create_task(one(sent, t0 + sent / rate)))
+            sent += 1
+        await asyncio.sleep(0.0005)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - t0
+    while not pool.empty():
+        conn = pool.get_nowait()
+        if conn is not None:
+            conn[1].close()
+    done = latencies[~np.isnan(latencies)] * 1000
+    return OpenLoopResult(
+        rate=rate,
+        duration_s=round(elapsed, 3),
+        sent=total,
+        ok=counts["ok"],
+        shed=counts["shed"],
+        failed=counts["failed"],
+        achieved_rps=round(counts["ok"] / elapsed, 1) if elapsed else 0.0,
+        p50_ms=round(float(np.percentile(done, 50)), 2) if len(done) else float("inf"),
+        p99_ms=round(float(np.percentile(done, 99)), 2) if len(done) else float("inf"),
+        max_ms=round(float(done.max()), 2) if len(done) else float("inf"),
+    )
+
+
+def run_open_loop(
+    url: str,
+    body: str,
+    *,
+    rate: float = 2000.0,
+    duration_s: float = 10.0,
+    connections: int = 256,
+    timeout_s: float = 30.0,
+) -> OpenLoopResult:
+    """Offer ``rate`` requests/s for ``duration_s`` seconds over up to ``connections`` sockets."""
+    return asyncio.run(_run(url, body.encode(), rate, duration_s, connections, timeout_s))

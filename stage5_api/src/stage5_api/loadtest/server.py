@@ -1,0 +1,156 @@
+"""Run an ASGI app under uvicorn in a subprocess on a free loopback port, and stop it cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType, TracebackType
+
+import httpx
+import psutil
+
+__all__ = ["AppTarget", "UvicornServer", "free_port", "target_of_module"]
+
+
+def free_port() -> int:
+    """A loopback port the OS says is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class AppTarget:
+    """How uvicorn finds an app: ``module:attr`` plus an optional folder for ``--app-dir``."""
+
+    def __init__(self, import_string: str, app_dir: Path | None = None) -> None:
+        self.import_string = import_string
+        self.app_dir = app_dir
+
+    def __repr__(self) -> str:
+        return f"AppTarget({self.import_string!r}, app_dir={self.app_dir})"
+
+
+def target_of_module(module: ModuleType, attr: str = "app") -> AppTarget:
+    """The uvicorn target of an imported module (a learner's file gets ``--app-dir``)."""
+    file = getattr(module, "__file__", None)
+    if module.__name__.startswith("_gradekit_impl_") and file:
+        path = Path(file)
+        return AppTarget(f"{path.stem}:{attr}", path.parent)
+    return AppTarget(f"{module.__name__}:{attr}")
+
+
+class UvicornServer:
+    """``with UvicornServer(target, workers=2) as server: ... server.url``.
+
+    The server gets its own PROMETHEUS_MULTIPROC_DIR so ``/metrics`` sums all workers, and is
+    stopped with SIGTERM (uvicorn drains in-flight requests), then SIGKILL after a grace period.
+    """
+
+    def __init__(
+        self,
+        target: AppTarget,
+        *,
+        workers: int = 1,
+        port: int | None = None,
+        loop: str = "asyncio",
+        env: dict[str, str] | None = None,
+        ready_path: str = "/health",
+        startup_timeout_s: float = 90.0,
+        log_path: Path | None = None,
+    ) -> None:
+        self.target = target
+        self.workers = workers
+        self.port = port or free_port()
+        self.loop = loop
+        self.env = env or {}
+        self.ready_path = ready_path
+        self.startup_timeout_s = startup_timeout_s
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:41234``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        """The uvicorn command line."""
+        cmd = [sys.executable, "-m", "uvicorn", self.target.import_string]
+        if self.target.app_dir is not None:
+            cmd += ["--app-dir", str(self.target.app_dir)]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--loop", self.loop]
+        cmd += ["--workers", str(self.workers), "--no-access-log", "--log-level", "warning"]
+        cmd += ["--timeout-graceful-shutdown", "10", "--backlog", "4096"]
+        return cmd
+
+    def start(self) -> UvicornServer:
+        """Start and wait until ``ready_path`` answers 200 (raises with the log on failure)."""
+        self._tmp = tempfile.TemporaryDirectory(prefix="stage5-metrics-")
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._tmp.name, **self.env}
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(self.command(), env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}: {self.command()}")
+            try:
+                if httpx.get(self.url + self.ready_path, timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"uvicorn did not become ready in {self.startup_timeout_s} s")
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the server and its workers."""
+        if self.proc is None:
+            return 0.0
+        try:
+            root = psutil.Process(self.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    def stop(self, timeout_s: float = 15.0) -> int | None:
+        """SIGTERM (graceful drain), SIGKILL if it lingers; returns the exit code."""
+        code = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                code = self.proc.wait()
+        elif self.proc is not None:
+            code = self.proc.returncode
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        return code
+
+    def __enter__(self) -> UvicornServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
