@@ -31,7 +31,7 @@ def selftest_outcomes(
 ) -> dict[str, CaseOutcome]:
     work_dir = tmp_path_factory.mktemp("diag-selftest")
     console = Console(quiet=True)
-    outcomes = run_selftest(test_config, work_dir, console, workers=3)
+    outcomes = run_selftest(test_config, work_dir, console, workers=4)
     return {outcome.name: outcome for outcome in outcomes}
 
 

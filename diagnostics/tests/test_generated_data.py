@@ -65,3 +65,28 @@ def test_csv_cases_plant_only_known_error_kinds() -> None:
     for case in csv_cases().values():
         assert {kind for _, _, kind in case.expected} <= {"empty", "type"}
         assert all(row >= 2 for row, _, _ in case.expected)  # line 1 is the header
+
+
+def test_concurrent_writers_share_one_large_log(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        logs = list(pool.map(lambda _: write_large_log(tmp_path, 2, seed=9), range(4)))
+    assert len(set(logs)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "large-2mb-seed9.json",
+        "large-2mb-seed9.log",
+    ]
+
+
+def test_a_relative_data_dir_reaches_the_sandbox_as_an_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from diagnostics.config import GradingConfig
+    from diagnostics.grading import GradingSession, reference_dir
+
+    monkeypatch.chdir(tmp_path)
+    config = GradingConfig(large_file_mb=16, data_dir="relative/data")
+    large = GradingSession(reference_dir(), config, tmp_path / "work")._large_log()
+    assert large.path.is_absolute()
+    assert large.path.parent == tmp_path / "relative" / "data"

@@ -143,6 +143,7 @@ class GradingSession:
 
     def _large_log(self) -> LargeLog:
         folder = Path(self.config.data_dir) if self.config.data_dir else self.work_dir / "_data"
+        folder = folder.resolve()  # the sandbox runs in another working directory
         if self.console:
             self.console.print(
                 f"[dim]problem 2: large log of {self.config.large_file_mb} MB in {folder} "

@@ -8,7 +8,10 @@ the latency sum and the maximum of the well-formed ERROR lines it wrote: that is
 from __future__ import annotations
 
 import json
+import os
 import random
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -174,6 +177,7 @@ def log_cases(seed: int) -> dict[str, LogCase]:
 
 # ---- the large file ------------------------------------------------------------------------
 
+_LARGE_LOG_LOCK = threading.Lock()
 BLOCK_LINES = 9973  # lines per hour; a prime, so hours straddle every chunk boundary
 
 
@@ -199,6 +203,11 @@ def write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
     Reuse is safe because the file's name holds its size and seed, and its truth is stored
     beside it only after the file is complete.
     """
+    with _LARGE_LOG_LOCK:  # graders running in threads share one file per size and seed
+        return _write_large_log(folder.resolve(), size_mb, seed)
+
+
+def _write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"large-{size_mb}mb-seed{seed}.log"
     meta_path = path.with_suffix(".json")
@@ -220,15 +229,20 @@ def write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
         )
     target = size_mb * 2**20
     written, hours = 0, 0
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        while written < target:
-            prefix = f"{START + timedelta(hours=hours):%Y-%m-%dT%H}"
-            block = prefix + prefix.join(suffixes)
-            fh.write(block)
-            written += len(block)
-            hours += 1
-    tmp.replace(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            while written < target:
+                prefix = f"{START + timedelta(hours=hours):%Y-%m-%dT%H}"
+                block = prefix + prefix.join(suffixes)
+                fh.write(block)
+                written += len(block)
+                hours += 1
+        tmp.replace(path)
+    except BaseException:  # never leave half a file behind
+        tmp.unlink(missing_ok=True)
+        raise
     meta = {"size_bytes": written, "hours": hours, "errors_per_hour": errors, "seed": seed}
     write_atomic(meta_path, json.dumps(meta))
     return LargeLog(path=path, **meta)
