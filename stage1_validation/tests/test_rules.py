@@ -172,3 +172,18 @@ def test_register_rule_refuses_a_clash_and_a_nameless_class() -> None:
         register_rule(Nameless)
     with pytest.raises(TypeError):
         register_rule(int)  # type: ignore[type-var]
+
+
+def test_arrow_fast_paths_agree_with_python_re_and_to_numeric() -> None:
+    values = ["a@b.io", "nope", None, "x@y.z", "1e3", " 7", "three", "12", "-4", "2.5"]
+    arrow = pd.DataFrame({"c": pd.Series(values, dtype="str")})
+    python = pd.DataFrame({"c": pd.Series(values, dtype=object)})
+    rules = [
+        RegexRule(column="c", pattern=r"[^@]+@[^@]+\.\w{2,}"),
+        RegexRule(column="c", pattern=r"(?<=@)b", full=False),  # lookbehind: RE2 cannot, falls back
+        DtypeRule(column="c", dtype="int"),
+        DtypeRule(column="c", dtype="float"),
+    ]
+    for rule in rules:
+        assert failing(rule, arrow) == failing(rule, python), rule.describe()
+    assert failing(DtypeRule(column="c", dtype="int"), arrow) == [0, 1, 3, 6, 9]

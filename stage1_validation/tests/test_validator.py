@@ -123,3 +123,15 @@ def test_generated_errors_are_found_exactly() -> None:
 def test_constructor_needs_exactly_one_source(rules_file: Path) -> None:
     with pytest.raises(TypeError):
         DataValidator()
+
+
+def test_split_dataset_in_memory(rules_file: Path, orders: pd.DataFrame) -> None:
+    from stage1_validation import split_dataset
+
+    valid, rejected = split_dataset(DataValidator(rules_file).validation_rules, orders)
+    assert list(valid.index) == [4, 5]
+    assert (
+        rejected.loc[1, "_rejected_because"]
+        == "unique(order_id,line_no); allowed_values(currency) values=['KRW', 'USD', 'EUR']"
+    )
+    assert rejected.loc[3, "_rejected_because"] == "not_null(order_id)"

@@ -47,3 +47,13 @@ def test_atomic_writer_removes_temp_file_on_error(tmp_path: Path) -> None:
         handle.write("partial")
         raise RuntimeError("stop")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_ordinary_permissions(report: dict, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    mask = os.umask(0)
+    os.umask(mask)
+    mode = stat.S_IMODE(write_report(report, tmp_path / "r.md").stat().st_mode)
+    assert mode == 0o666 & ~mask

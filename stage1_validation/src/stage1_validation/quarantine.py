@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stage1_validation.accumulate import Accumulator, UniqueAccumulator
-from stage1_validation.rules import DatasetRule, Rule, Severity
+from stage1_validation.rules import DatasetRule, Rule, Severity, UniqueRule
 from stage1_validation.writers import atomic_path
 
 __all__ = [
@@ -68,7 +68,7 @@ def split_dataset(
         unique_failing = {
             i: df.index[rule.check(df)]
             for i, rule in enumerate(rules)
-            if rule.name == "unique" and rule.severity is Severity.ERROR
+            if isinstance(rule, UniqueRule) and rule.severity is Severity.ERROR
         }
     reasons = row_reasons(rules, df, unique_failing)
     bad = reasons != ""

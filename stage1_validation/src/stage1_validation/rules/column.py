@@ -9,6 +9,7 @@ from typing import ClassVar
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from stage1_validation.rules._arrow import regex_matches
 from stage1_validation.rules.base import ColumnRule, register_rule
 
 __all__ = [
@@ -42,6 +43,9 @@ DTYPE_ALIASES: dict[str, str] = {
     "date": "datetime",
 }
 _TRUE_FALSE = [True, False, "true", "false", "True", "False", "TRUE", "FALSE", 0, 1]
+# Text that is certainly a number; anything else is decided by pd.to_numeric (slower).
+_PLAIN_INT = r"[-+]?\d+"
+_PLAIN_FLOAT = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
 
 
 @register_rule
@@ -79,12 +83,11 @@ class DtypeRule(ColumnRule):
         if kind == "int":
             if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
                 return pd.Series(False, index=values.index)
-            numbers = pd.to_numeric(values, errors="coerce")
-            return present & (numbers.isna() | (numbers % 1 != 0))
+            return present & ~_numeric_text(values, _PLAIN_INT, integer=True)
         if kind == "float":
             if pd.api.types.is_numeric_dtype(values):
                 return pd.Series(False, index=values.index)
-            return present & pd.to_numeric(values, errors="coerce").isna()
+            return present & ~_numeric_text(values, _PLAIN_FLOAT, integer=False)
         if kind == "str":
             if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
                 return pd.Series(False, index=values.index)
@@ -100,6 +103,23 @@ class DtypeRule(ColumnRule):
             return pd.Series(False, index=values.index)
         parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
         return present & parsed.isna()
+
+
+def _numeric_text(values: pd.Series, plain: str, *, integer: bool) -> pd.Series:
+    """True where a value reads as a number (an integer if ``integer``), as pd.to_numeric does.
+
+    Plain numbers are recognised by one vectorised regex; only the rest (rare: "1e3", " 7",
+    "three") go through pd.to_numeric, so the answer is pandas' but the cost is not.
+    """
+    ok = regex_matches(values, plain, full=True)
+    if ok is None:
+        ok = pd.Series(False, index=values.index)
+    unsure = ~ok & values.notna()
+    if unsure.any():
+        numbers = pd.to_numeric(values[unsure], errors="coerce")
+        good = numbers.notna() & ((numbers % 1 == 0) if integer else True)
+        ok[unsure] = good.to_numpy()
+    return ok
 
 
 @register_rule
@@ -158,7 +178,11 @@ class AllowedValuesRule(ColumnRule):
 
 @register_rule
 class RegexRule(ColumnRule):
-    """Fails text that does not match ``pattern`` (whole value by default; ``full: false`` searches)."""
+    """Fails text that does not match ``pattern`` (whole value by default; ``full: false`` searches).
+
+    On Arrow-backed text the pattern runs in Arrow's RE2 engine (fast); patterns RE2 cannot
+    compile (lookarounds, backreferences) and non-text columns use Python's ``re``.
+    """
 
     name: ClassVar[str] = "regex"
     pattern: str
@@ -174,9 +198,14 @@ class RegexRule(ColumnRule):
         return value
 
     def check_column(self, values: pd.Series) -> pd.Series:
-        text = values.astype("str")
-        matched = text.str.fullmatch(self.pattern) if self.full else text.str.contains(self.pattern)
-        return values.notna() & ~matched.fillna(False).astype(bool)
+        matched = regex_matches(values, self.pattern, full=self.full)
+        if matched is None:  # not Arrow text, or a pattern only Python's re understands
+            text = values.astype("str")
+            found = (
+                text.str.fullmatch(self.pattern) if self.full else text.str.contains(self.pattern)
+            )
+            matched = found.fillna(False).astype(bool)
+        return values.notna() & ~matched
 
 
 @register_rule
