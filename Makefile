@@ -14,7 +14,7 @@ GRADE_OPTS ?=
 REPORTS ?= reports
 
 STAGES := stage1 stage2 stage3 stage4 stage5
-MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics
+MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo
 stage_dir = $(firstword $(wildcard $(1)_*/))
 
 ##@ Setup
@@ -93,7 +93,7 @@ $(addprefix start-,$(STAGES)):
 
 .PHONY: demo
 demo: setup ## The live demo: every stage end to end on generated data
-	@if $(RUN) python -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('demo') is None)" 2>/dev/null; \
+	@if $(RUN) python -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('demo.__main__') is None)" 2>/dev/null; \
 	then $(RUN) python -m demo; else echo "demo: not implemented yet (issue: learner's journey and live demo)"; exit 1; fi
 
 ##@ Interviews
