@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,28 @@ def test_probe_failures_are_results_not_crashes(candidate_dir: Path) -> None:
     assert outcome.status == "done"
     assert outcome.result_for("p1.decorator_metadata").passed  # returning func keeps its name
     assert "SystemExit" in outcome.result_for("p1.empty_values").evidence
+
+
+def test_processes_the_candidate_starts_do_not_outlive_the_sandbox(candidate_dir: Path) -> None:
+    import psutil
+
+    pid_file = candidate_dir / "child.pid"
+    source = (
+        "import subprocess\n"
+        f"child = subprocess.Popen(['sleep', '300'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+    )
+    _run(candidate_dir, source)
+    pid = int(pid_file.read_text(encoding="utf-8"))
+
+    def gone() -> bool:  # killed; a zombie waits for an init that may not reap it promptly
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    for _ in range(100):  # SIGKILL is delivered asynchronously: poll for up to ~5 s
+        if gone():
+            break
+        time.sleep(0.05)
+    assert gone()

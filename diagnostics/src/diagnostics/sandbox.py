@@ -86,7 +86,7 @@ def run_problem(
             code: int | None = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             code = None
-            _kill_group(proc)
+        _kill_group(proc)  # also ends anything the candidate started that outlived the sandbox
     duration = time.perf_counter() - started
     report = _read_report(out_path, problem)
     outcome = ProblemOutcome(problem, "done", duration_s=round(duration, 2))

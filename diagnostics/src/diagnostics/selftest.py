@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +37,7 @@ __all__ = [
     "grade_reference",
     "load_flaw_cases",
     "run_selftest",
+    "start_selftest",
 ]
 
 
@@ -145,6 +145,25 @@ def _grade(
     )
 
 
+def start_selftest(
+    base: GradingConfig,
+    work_dir: Path,
+    pool: Executor,
+    only: list[str] | None = None,
+) -> list[Future[CaseOutcome]]:
+    """Submit the reference and every (or the named) flawed solution to ``pool``.
+
+    Each case is a set of sandbox subprocesses, so a thread pool only waits on them.
+    """
+    futures = []
+    if not only or "reference" in only:
+        futures.append(pool.submit(grade_reference, base, work_dir))
+    for case in load_flaw_cases():
+        if not only or case.name in only:
+            futures.append(pool.submit(grade_case, case, base, work_dir))
+    return futures
+
+
 def run_selftest(
     base: GradingConfig,
     work_dir: Path,
@@ -153,18 +172,9 @@ def run_selftest(
     *,
     workers: int = 2,
 ) -> list[CaseOutcome]:
-    """Grade the reference and every (or the named) flawed solution, printing as each ends.
-
-    Cases run ``workers`` at a time: each is a set of sandbox subprocesses, so threads only wait.
-    """
-    jobs: list[Callable[[], CaseOutcome]] = []
-    if not only or "reference" in only:
-        jobs.append(lambda: grade_reference(base, work_dir))
-    for case in load_flaw_cases():
-        if not only or case.name in only:
-            jobs.append(lambda case=case: grade_case(case, base, work_dir))  # type: ignore[misc]
+    """Grade the reference and the flawed solutions, ``workers`` cases at a time, and print."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(job) for job in jobs]
+        futures = start_selftest(base, work_dir, pool, only)
         return [_show(future.result(), console) for future in futures]
 
 
