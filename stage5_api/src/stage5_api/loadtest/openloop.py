@@ -52,15 +52,29 @@ async def _exchange(
     return status
 
 
-async def _run(
-    url: str, body: bytes, rate: float, duration_s: float, connections: int, timeout_s: float
-) -> OpenLoopResult:
+def _requests(url: str, bodies: list[bytes]) -> tuple[str, int, list[bytes]]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
-        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    raw = [
+        (
+            f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
+    return host, port, raw
+
+
+async def _run(
+    url: str,
+    bodies: list[bytes],
+    rate: float,
+    duration_s: float,
+    connections: int,
+    timeout_s: float,
+) -> OpenLoopResult:
+    host, port, requests = _requests(url, bodies)
     pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(None)  # connect lazily
@@ -73,6 +87,7 @@ async def _run(
         try:
             if conn is None:
                 conn = await _connect(host, port)
+            request = requests[i % len(requests)]
             status = await asyncio.wait_for(_exchange(*conn, request), timeout_s)
             latencies[i] = time.perf_counter() - due
             key = "ok" if status == 200 else "shed" if status == 503 else "failed"
@@ -116,12 +131,16 @@ async def _run(
 
 def run_open_loop(
     url: str,
-    body: str,
+    bodies: list[str],
     *,
     rate: float = 2000.0,
     duration_s: float = 10.0,
     connections: int = 256,
     timeout_s: float = 30.0,
 ) -> OpenLoopResult:
-    """Offer ``rate`` requests/s for ``duration_s`` seconds over up to ``connections`` sockets."""
-    return asyncio.run(_run(url, body.encode(), rate, duration_s, connections, timeout_s))
+    """Offer ``rate`` requests/s for ``duration_s`` s over up to ``connections`` sockets.
+
+    Request *i* posts ``bodies[i % len(bodies)]``.
+    """
+    encoded = [b.encode() for b in bodies]
+    return asyncio.run(_run(url, encoded, rate, duration_s, connections, timeout_s))

@@ -22,9 +22,17 @@ _LUA = r"""
 wrk.method = "POST"
 wrk.body = BODY
 wrk.headers["Content-Type"] = "application/json"
+local random_rows = RANDOM
+local width = WIDTH
+function request()
+  if not random_rows then return wrk.format() end
+  local parts = {}
+  for i = 1, width do parts[i] = string.format("%.3f", math.random() * 4 - 2) end
+  return wrk.format(nil, nil, nil, '{"features":[' .. table.concat(parts, ",") .. ']}')
+end
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) statuses = {} end
+function init(args) statuses = {}; math.randomseed(SEED + (tonumber(tostring({}):sub(8)) or 0) % 1000) end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
@@ -94,12 +102,20 @@ def run_wrk(
     duration_s: float = 20.0,
     threads: int = 2,
     timeout_s: float = 30.0,
+    random_width: int = 0,
+    seed: int = 0,
 ) -> WrkResult:
-    """Run wrk against ``url`` (POST ``body``) and parse its JSON summary."""
+    """Run wrk against ``url`` (POST ``body``) and parse its JSON summary.
+
+    ``random_width > 0`` sends a fresh random row of that many features with every request
+    (so a prediction cache cannot hide the model's cost).
+    """
     wrk = ensure_tool("wrk")
     with tempfile.TemporaryDirectory(prefix="stage5-wrk-") as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(_LUA.replace("BODY", json.dumps(body)), encoding="utf-8")
+        lua = _LUA.replace("BODY", json.dumps(body)).replace("SEED", str(seed))
+        lua = lua.replace("RANDOM", "true" if random_width else "false")
+        script.write_text(lua.replace("WIDTH", str(random_width or 1)), encoding="utf-8")
         cmd = [
             wrk,
             f"-t{threads}",

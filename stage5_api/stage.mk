@@ -1,0 +1,31 @@
+# Stage 5 targets (included by the root Makefile). Paths are relative to the repository root.
+
+##@ Stage 5 (prediction API)
+
+STAGE5_PORT ?= 8000
+STAGE5_WORKERS ?= 2
+STAGE5_REPLICAS ?= 3
+STAGE5_LB_PORT ?= 8080
+
+.PHONY: serve-stage5
+serve-stage5: setup ## Run the prediction API on 127.0.0.1:$(STAGE5_PORT) (asyncio loop, 2 workers)
+	@mkdir -p /tmp/stage5-metrics && rm -f /tmp/stage5-metrics/*.db
+	PROMETHEUS_MULTIPROC_DIR=/tmp/stage5-metrics $(RUN) uvicorn stage5_api.main:app \
+	  --host 127.0.0.1 --port $(STAGE5_PORT) --workers $(STAGE5_WORKERS) --loop asyncio \
+	  --no-access-log --timeout-graceful-shutdown 20
+
+.PHONY: serve-lb
+serve-lb: setup ## N replicas behind nginx on 127.0.0.1:$(STAGE5_LB_PORT) (installs nginx with apt-get if missing)
+	$(RUN) python -m stage5_api.loadtest serve-lb --replicas $(STAGE5_REPLICAS) --port $(STAGE5_LB_PORT)
+
+.PHONY: validate-deploy
+validate-deploy: setup ## Validate deploy/ offline: hadolint, kubernetes-validate --strict, compose and workflow schemas
+	$(RUN) hadolint deploy/Dockerfile
+	$(RUN) kubernetes-validate --strict --quiet deploy/k8s/namespace.yaml deploy/k8s/configmap.yaml \
+	  deploy/k8s/deployment.yaml deploy/k8s/service.yaml deploy/k8s/hpa.yaml deploy/k8s/pdb.yaml deploy/k8s/redis.yaml
+	$(RUN) check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
+	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+
+.PHONY: docker-build-stage5
+docker-build-stage5: ## Build the API image (needs a Docker engine)
+	docker build -f deploy/Dockerfile -t ml-api:latest .

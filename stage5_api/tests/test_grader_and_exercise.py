@@ -1,0 +1,83 @@
+"""The grader's shape, the nginx config it generates, the exercise skeleton, and __all__."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+import httpx
+
+from gradekit.stages import STAGES, GradeContext
+from stage5_api import grading
+from stage5_api.loadtest.lb import nginx_config
+
+STAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def test_grader_declares_the_five_roadmap_criteria(tmp_path: Path) -> None:
+    ctx = GradeContext(
+        stage=STAGES["stage5"],
+        impl_spec="",
+        default_impl=grading.DEFAULT_IMPL,
+        module_hint=grading.MODULE_HINT,
+        work_dir=tmp_path,
+    )
+    checks = grading.build_checks(ctx)
+    assert [c.criterion.id for c in checks] == [
+        "latency",
+        "concurrency",
+        "availability",
+        "monitoring",
+        "cicd",
+    ]
+    assert all(c.criterion.title_ko for c in checks)
+    assert grading.DEFAULT_IMPL == "stage5_api.main" and grading.MODULE_HINT == "main"
+
+
+def test_nginx_config_balances_all_replicas_and_retries(tmp_path: Path) -> None:
+    text = nginx_config(8080, [9001, 9002, 9003], tmp_path)
+    assert "listen 127.0.0.1:8080" in text
+    for port in (9001, 9002, 9003):
+        assert f"server 127.0.0.1:{port} max_fails=1" in text
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent" in text
+    assert f"pid {tmp_path}/nginx.pid" in text
+
+
+async def test_exercise_skeleton_fails_cleanly() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "stage5_exercise_main", STAGE_DIR / "exercise" / "main.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    transport = httpx.ASGITransport(app=module.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/predict", json={"features": [0.1] * 10})
+    assert response.status_code != 200  # the TODO returns nothing: no PredictionResponse
+
+
+def test_public_modules_declare_sorted_all() -> None:
+    names = [
+        "stage5_api",
+        "stage5_api.errors",
+        "stage5_api.models",
+        "stage5_api.core.config",
+        "stage5_api.services.batcher",
+        "stage5_api.services.cache",
+        "stage5_api.services.model_store",
+        "stage5_api.services.registry",
+        "stage5_api.services.jobs",
+        "stage5_api.services.paths",
+        "stage5_api.services.metrics",
+        "stage5_api.loadtest.wrk",
+        "stage5_api.loadtest.openloop",
+        "stage5_api.loadtest.lb",
+        "stage5_api.loadtest.server",
+    ]
+    for name in names:
+        module = importlib.import_module(name)
+        exported = module.__all__
+        assert exported == sorted(exported, key=str.casefold) or exported == sorted(exported), name
+        for attr in exported:
+            assert hasattr(module, attr), (name, attr)
