@@ -50,7 +50,7 @@ def airflow_db() -> Path:
 def prefect_harness() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=180):  # the shared machine is slow
         yield
 
 

@@ -107,7 +107,11 @@ def _failing_rules(report: dict[str, Any]) -> tuple[list[str], list[str]]:
     for rule in report.get("rules", []):
         if rule.get("passed", True):
             continue
-        name = f"{rule.get('column') or 'dataset'}:{rule.get('rule')}"
+        column = rule.get("column") or "dataset"
+        column = "+".join(column) if isinstance(column, list) else column
+        name = f"{column}:{rule.get('rule')}"
+        if rule.get("message"):  # stage 1 explains each failure, e.g. "3 of 200 row(s) fail ..."
+            name += f" ({rule['message']})"
         (warnings if rule.get("severity") == "warning" else failed).append(name)
     return failed, warnings
 

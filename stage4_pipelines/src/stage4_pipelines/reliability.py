@@ -89,6 +89,9 @@ class SimulationReport(BaseModel):
     p95_seconds_with_retry_waits: float
     rows_per_second: float
     wall_seconds: float
+    attempts_histogram: dict[str, int] = Field(default_factory=dict)
+    """How many days needed 1, 2, 3 or 4 attempts ("failed" for days that never loaded)."""
+    compute_seconds_per_day: list[float] = Field(default_factory=list)
 
 
 def clopper_pearson_lower(successes: int, trials: int, confidence: float = 0.95) -> float:
@@ -233,4 +236,11 @@ def run_simulation(
         p95_seconds_with_retry_waits=_p95(total),
         rows_per_second=sum(o.rows_loaded for o in ok) / max(sum(compute), 1e-9),
         wall_seconds=wall,
+        attempts_histogram={
+            label: sum(
+                1 for o in outcomes if (str(o.attempts) if o.succeeded else "failed") == label
+            )
+            for label in [*(str(i) for i in range(1, cfg.retries + 2)), "failed"]
+        },
+        compute_seconds_per_day=[round(c, 5) for c in compute],
     )

@@ -51,6 +51,8 @@ class UpstreamServer:
         self.orders_per_day = orders_per_day
         self.seed = seed
         self.timeout_sleep_seconds = timeout_sleep_seconds
+        self.orders_overrides: dict[date, int] = {}
+        """Days served with another size (e.g. one full-size day among small ones)."""
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -84,9 +86,8 @@ class UpstreamServer:
 
     def table_json(self, day: date, table: str) -> tuple[bytes, int]:
         """The JSON body of ``table`` for ``day`` and its row count."""
-        return _table_json(
-            day, table, self.orders_per_day, self.seed, self.injector.is_corrupt(day)
-        )
+        orders = self.orders_overrides.get(day, self.orders_per_day)
+        return _table_json(day, table, orders, self.seed, self.injector.is_corrupt(day))
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,27 @@
+##@ Stage 4 — pipelines (Airflow 3 & Prefect 3)
+
+S4_DATA := data/stage4
+S4_AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/$(S4_DATA)/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/stage4_pipelines/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False
+START ?=
+END ?=
+ENGINE ?= prefect
+
+.PHONY: upstream
+upstream: setup ## Stage 4: serve the fake e-commerce upstream on 127.0.0.1:8765
+	$(RUN) python -m stage4_pipelines upstream --port 8765
+
+.PHONY: airflow-standalone
+airflow-standalone: setup ## Stage 4: Airflow 3 (scheduler + UI on 127.0.0.1:8080) with the ecommerce_etl DAG
+	mkdir -p $(S4_DATA)/airflow
+	$(S4_AIRFLOW_ENV) AIRFLOW__API__HOST=127.0.0.1 $(RUN) airflow standalone
+
+.PHONY: prefect-serve
+prefect-serve: setup ## Stage 4: serve the Prefect flow on its cron (02:00 Asia/Seoul); needs `prefect server start`
+	$(RUN) python -c "from stage4_pipelines.prefect_flow import serve; serve()"
+
+.PHONY: etl-backfill
+etl-backfill: setup ## Stage 4: reprocess a range: make etl-backfill START=2024-01-01 END=2024-01-07 [ENGINE=airflow|prefect|core]
+	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make etl-backfill START=YYYY-MM-DD END=YYYY-MM-DD [ENGINE=prefect]"; exit 2; fi
+	$(S4_AIRFLOW_ENV) $(RUN) python -m stage4_pipelines backfill --start $(START) --end $(END) --engine $(ENGINE)
