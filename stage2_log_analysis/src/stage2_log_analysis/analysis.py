@@ -39,8 +39,9 @@ class AnalysisReport(BaseModel):
     parsed: int
     rejected: int
     rejected_sample: list[str]
-    seconds: float
-    mb_per_s: float
+    seconds: float  # wall time of the whole call
+    startup_seconds: float  # of which: starting the Dask cluster (0 for the local engine)
+    mb_per_s: float  # bytes over processing time (seconds - startup_seconds)
     dask_version: str
     polars_version: str
 
@@ -118,14 +119,18 @@ def analyze(
     work = plan_work(paths, range_bytes)
     total = sum(rng.size for rng, _ in work)
     workers = 1
-    with _progress(total, progress, f"analyze ({engine})") as advance:
-        if engine == "local":
+    startup = 0.0
+    if engine == "local":
+        with _progress(total, progress, "analyze (local)") as advance:
             partial = run_local(work, advance=advance)  # type: ignore[arg-type]
-        else:
-            with dask_client(scheduler, n_workers=n_workers) as client:
-                workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+    else:
+        t0 = time.perf_counter()
+        with dask_client(scheduler, n_workers=n_workers) as client:
+            workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+            startup = time.perf_counter() - t0
+            with _progress(total, progress, f"analyze (dask, {workers} workers)") as advance:
                 partial = run_dask(work, client, advance=advance)  # type: ignore[arg-type]
-    return finish(partial, paths, work, engine, workers, started, anomaly_config)
+    return finish(partial, paths, work, engine, workers, started, anomaly_config, startup)
 
 
 def finish(
@@ -136,6 +141,7 @@ def finish(
     workers: int,
     started: float,
     anomaly_config: AnomalyConfig | None = None,
+    startup: float = 0.0,
 ) -> AnalysisResult:
     """Build the tables and anomalies from the combined partials."""
     minutes = build_table(partial, "minute")
@@ -152,7 +158,8 @@ def finish(
         rejected=partial.rejected,
         rejected_sample=partial.rejected_sample,
         seconds=round(seconds, 3),
-        mb_per_s=round(size / 1e6 / seconds, 1) if seconds > 0 else 0.0,
+        startup_seconds=round(startup, 3),
+        mb_per_s=round(size / 1e6 / (seconds - startup), 1) if seconds > startup else 0.0,
         dask_version=version("dask"),
         polars_version=pl.__version__,
     )

@@ -98,7 +98,7 @@ def dask_client(
             n_workers=n_workers,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # an OS-assigned port: never clash with another cluster
             memory_limit=memory_limit,
             **({"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}),
         ) as cluster,

@@ -32,6 +32,7 @@ __all__ = [
     "IncidentKind",
     "generate_log",
     "parse_size",
+    "span_days",
     "truth_path_for",
 ]
 
@@ -126,6 +127,12 @@ class GroundTruth(BaseModel):
         return df.with_columns(
             pl.from_epoch("minute", time_unit="s").dt.replace_time_zone("UTC").alias("minute")
         )
+
+
+def span_days(size_bytes: int, max_days: float, min_rpm: float = 150.0) -> float:
+    """The longest span up to ``max_days`` that keeps at least ``min_rpm`` requests a minute."""
+    days = size_bytes / (_AVG_LINE_BYTES * min_rpm * 1440)
+    return max(min(days, max_days), 0.11)
 
 
 def truth_path_for(log_path: str | Path) -> Path:

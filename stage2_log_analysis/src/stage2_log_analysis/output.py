@@ -42,7 +42,8 @@ def render_summary(result: AnalysisResult) -> str:
     m = result.minutes
     lines = [
         f"files: {', '.join(r.files)} ({r.bytes_read / 1e6:,.1f} MB, formats: {', '.join(r.formats)})",
-        f"engine: {r.engine} ({r.workers} worker(s)), {r.seconds:.1f} s, {r.mb_per_s:,.1f} MB/s",
+        f"engine: {r.engine} ({r.workers} worker(s)), {r.seconds:.1f} s "
+        f"(cluster start-up {r.startup_seconds:.1f} s), {r.mb_per_s:,.1f} MB/s",
         f"lines: {r.lines:,} parsed: {r.parsed:,} rejected: {r.rejected:,}",
     ]
     if not m.empty:

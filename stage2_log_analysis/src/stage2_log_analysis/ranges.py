@@ -18,7 +18,7 @@ from stage2_log_analysis.formats import open_log
 __all__ = ["ByteRange", "is_gzip", "iter_range_blocks", "split_ranges"]
 
 DEFAULT_RANGE_BYTES = 64 << 20
-DEFAULT_BLOCK_BYTES = 8 << 20
+DEFAULT_BLOCK_BYTES = 4 << 20  # parse 4 MB at a time: small, bounded working set per task
 
 
 @dataclass(frozen=True)
