@@ -86,7 +86,7 @@ def test_a_relative_data_dir_reaches_the_sandbox_as_an_absolute_path(
     from diagnostics.grading import GradingSession, reference_dir
 
     monkeypatch.chdir(tmp_path)
-    config = GradingConfig(large_file_mb=16, data_dir="relative/data")
+    config = GradingConfig(large_file_mb=48, data_dir="relative/data")
     large = GradingSession(reference_dir(), config, tmp_path / "work")._large_log()
     assert large.path.is_absolute()
     assert large.path.parent == tmp_path / "relative" / "data"

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from diagnostics.rubric import load_rubric
-from diagnostics.selftest import CaseOutcome, load_flaw_cases
+from diagnostics.selftest import CaseOutcome, alternatives_dir, load_flaw_cases
 
 FLAWS = [case.name for case in load_flaw_cases()]
+ALTERNATIVES = [case.name for case in load_flaw_cases(alternatives_dir())]
 
 pytestmark = pytest.mark.slow
 
@@ -18,6 +19,14 @@ def test_reference_scores_every_point(selftest_outcomes: dict[str, CaseOutcome])
     outcome = selftest_outcomes["reference"]
     assert outcome.actual_lost == [], outcome.evidence
     assert outcome.points_lost == 0
+
+
+@pytest.mark.parametrize("alternative", ALTERNATIVES)
+def test_correct_solutions_in_other_styles_score_every_point(
+    alternative: str, selftest_outcomes: dict[str, CaseOutcome]
+) -> None:
+    outcome = selftest_outcomes[alternative]
+    assert outcome.actual_lost == [], outcome.evidence
 
 
 @pytest.mark.parametrize("flaw", FLAWS)

@@ -20,9 +20,16 @@ class GradingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     problems: tuple[int, ...] = (1, 2, 3)
-    large_file_mb: int = Field(256, ge=16, description="size of problem 2's generated log")
+    large_file_mb: int = Field(
+        256,
+        ge=48,
+        description="size of problem 2's generated log (reading it whole must exceed the limit)",
+    )
     memory_ratio: float = Field(
         0.5, gt=0, description="peak RSS increase must stay below size x this"
+    )
+    memory_floor_mb: float = Field(
+        32, ge=0, description="the limit is never below this: one chunk's working set is allowed"
     )
     timeout_p1_s: float = Field(60, gt=0)
     timeout_p2_s: float = Field(300, gt=0)

@@ -139,6 +139,7 @@ class GradingSession:
             seed=self.config.seed,
             large_log=large,
             memory_ratio=self.config.memory_ratio,
+            memory_floor_mb=self.config.memory_floor_mb,
         )
 
     def _large_log(self) -> LargeLog:

@@ -50,6 +50,7 @@ def run_problem(
     seed: int,
     large_log: LargeLog | None = None,
     memory_ratio: float = 0.5,
+    memory_floor_mb: float = 32,
 ) -> ProblemOutcome:
     """Probe ``candidate_file`` for ``problem`` in a sandbox; never raises for candidate faults."""
     name = candidate_file.name
@@ -68,6 +69,7 @@ def run_problem(
         large_file=str(large_log.path) if large_log else None,
         large_file_errors=large_log.total_errors if large_log else None,
         memory_ratio=memory_ratio,
+        memory_floor_mb=memory_floor_mb,
     )
     spec_path = write_atomic(work_dir / f"problem{problem}.spec.json", spec.model_dump_json())
     log_path = work_dir / f"problem{problem}.log"

@@ -1,5 +1,8 @@
 """The scorer's own test: the reference scores 100%, each flawed solution loses exactly its points.
 
+Correct solutions written in other styles (``tests/alternatives/``) must score 100% too, so
+the hidden tests reward behaviour, not resemblance to the reference.
+
 A flawed solution is a folder under ``diagnostics/tests/flawed/<flaw-name>/`` with the broken
 problem file(s) and an ``expected.toml``::
 
@@ -32,6 +35,7 @@ from gradekit import run_checks
 __all__ = [
     "CaseOutcome",
     "FlawCase",
+    "alternatives_dir",
     "flawed_dir",
     "grade_case",
     "grade_reference",
@@ -75,6 +79,11 @@ class CaseOutcome(BaseModel):
 def flawed_dir() -> Path:
     """``diagnostics/tests/flawed`` of this checkout (the cases live beside the tests)."""
     return Path(__file__).resolve().parents[2] / "tests" / "flawed"
+
+
+def alternatives_dir() -> Path:
+    """``diagnostics/tests/alternatives``: correct solutions in other styles (must lose nothing)."""
+    return Path(__file__).resolve().parents[2] / "tests" / "alternatives"
 
 
 def load_flaw_cases(folder: Path | None = None, rubric: Rubric | None = None) -> list[FlawCase]:
@@ -158,7 +167,7 @@ def start_selftest(
     futures = []
     if not only or "reference" in only:
         futures.append(pool.submit(grade_reference, base, work_dir))
-    for case in load_flaw_cases():
+    for case in load_flaw_cases() + load_flaw_cases(alternatives_dir()):
         if not only or case.name in only:
             futures.append(pool.submit(grade_case, case, base, work_dir))
     return futures

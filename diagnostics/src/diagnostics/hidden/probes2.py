@@ -144,11 +144,11 @@ def probe_malformed_lines(module: ModuleType, folder: Path, spec: SandboxSpec) -
 
 
 def probe_memory(module: ModuleType, folder: Path, spec: SandboxSpec) -> ProbeResult:
-    """Peak RSS increase of the process tree during the call, against size x ratio."""
+    """Peak RSS increase of the process tree during the call, against max(size x ratio, floor)."""
     if spec.large_file is None or spec.large_file_errors is None:
         raise ValueError("the sandbox spec names no large file for the memory probe")
     size = os.path.getsize(spec.large_file)
-    limit_mb = size * spec.memory_ratio / 2**20
+    limit_mb = max(size * spec.memory_ratio / 2**20, spec.memory_floor_mb)
     gc.collect()
     baseline = tree_rss_bytes(psutil.Process())
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -32,6 +32,7 @@ class SandboxSpec(BaseModel):
     large_file: str | None = None
     large_file_errors: int | None = None
     memory_ratio: float = 0.5
+    memory_floor_mb: float = 32
 
 
 class SandboxReport(BaseModel):
