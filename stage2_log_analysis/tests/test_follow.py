@@ -94,3 +94,16 @@ def test_follow_log_streams_minutes_across_a_rotation(tmp_path: Path):
     got = pd.concat(frames)
     assert got["minute"].tolist() == [pd.Timestamp(T0 + timedelta(minutes=i)) for i in range(3)]
     assert got["requests"].tolist() == [12, 3, 2]
+
+
+def test_tailer_reads_a_big_existing_file_in_bounded_steps(tmp_path: Path):
+    path = tmp_path / "big.log"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(1000)))
+    tailer = Tailer(path, max_read=100)
+    got = b""
+    for _ in range(200):
+        part = tailer.poll()
+        assert len(part) <= 200
+        got += part
+    assert got == path.read_bytes()
+    tailer.close()

@@ -36,11 +36,13 @@ LIVE_COLUMNS = ["minute", *STAT_COLUMNS, "anomalies"]
 class Tailer:
     """Read complete new lines from a file that grows, rotates or gets truncated."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_read: int = 16 << 20) -> None:
         self.path = Path(path)
+        self.max_read = max_read  # bytes per poll: a big existing file is read in steps
         self._fh: BinaryIO | None = None
         self._inode: int | None = None
         self._carry = b""
+        self.at_eof = True
         self.rotations = 0
         self.truncations = 0
 
@@ -57,7 +59,13 @@ class Tailer:
         if self._fh is None and not self._open():
             return b""
         assert self._fh is not None
-        data = self._carry + self._fh.read()
+        fresh = self._fh.read(self.max_read)
+        self.at_eof = len(fresh) < self.max_read
+        data = self._carry + fresh
+        if not self.at_eof:  # more to read in this file: rotation checks can wait
+            cut = data.rfind(b"\n")
+            self._carry = data[cut + 1 :]
+            return data[: cut + 1]
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -69,11 +77,11 @@ class Tailer:
             self._fh.close()
             self._open()
             self.rotations += 1
-            data += self._fh.read()
+            data += self._fh.read(self.max_read)
         elif st is not None and st.st_size < self._fh.tell():
             self._fh.seek(0)
             self.truncations += 1
-            data = self._fh.read()
+            data = self._fh.read(self.max_read)
         cut = data.rfind(b"\n")
         self._carry = data[cut + 1 :]
         return data[: cut + 1]
@@ -208,6 +216,7 @@ def follow_log(
                     yield rows
             if stop is not None and stop():
                 return
-            time.sleep(poll_s)
+            if tailer.at_eof:  # caught up: wait for new lines
+                time.sleep(poll_s)
     finally:
         tailer.close()
