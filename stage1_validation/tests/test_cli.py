@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
@@ -85,24 +85,14 @@ def test_rules_command_lists_rule_types() -> None:
     assert result.exit_code == 0 and "allowed_values" in result.output
 
 
-@pytest.mark.slow
-def test_python_dash_m_entry_point(rules_file: Path, orders: pd.DataFrame, tmp_path: Path) -> None:
+def test_python_dash_m_entry_point(
+    rules_file: Path, orders: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m stage1_validation`` runs __main__, in-process (a subprocess costs seconds)."""
     data = tmp_path / "orders.csv"
     orders.iloc[[4, 5]].to_csv(data, index=False)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stage1_validation",
-            "validate",
-            str(data),
-            "-r",
-            str(rules_file),
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    argv = ["stage1_validation", "validate", str(data), "-r", str(rules_file), "--no-progress"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("stage1_validation", run_name="__main__")
+    assert exit_info.value.code == 0

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from stage1_validation.rules.base import DatasetRule, Rule
     from stage1_validation.rules.dataset import UniqueRule
 
-__all__ = ["Accumulator", "DatasetAccumulator", "RowAccumulator", "UniqueAccumulator"]
+__all__ = [
+    "Accumulator",
+    "DatasetAccumulator",
+    "RowAccumulator",
+    "UniqueAccumulator",
+    "make_samples",
+]
 
 
 class Accumulator(ABC):

@@ -316,14 +316,15 @@ def probe_exceptions(impl: ModuleType, work_dir: Path) -> Measurement:
         )
         right = isinstance(exc, config_error) if isinstance(config_error, type) else own
         named = must_name in str(exc)
-        classes.append(cls)
         passed = own and right and named
+        if passed:
+            classes.append(cls)
         results.append(
             f"{label}: {cls.__name__}{'' if own else ' (not the implementation own)'}"
             f"{'' if right else ' (not a ConfigError)'}{'' if named else f' (message lacks {must_name!r})'}"
             + (" ok" if passed else "")
         )
-    base_ok = _common_custom_base(classes)
+    base_ok = _common_custom_base(classes)  # the passing cases must share one custom base
     score = sum(1 for r in results if r.endswith(" ok")) if base_ok else 0
     evidence = "; ".join(results) + f"; common custom base: {base_ok or 'none'}"
     return Measurement(value=score, evidence=evidence)
