@@ -95,8 +95,7 @@ def _print_summary(report: dict[str, Any]) -> None:
     for column in ("result", "severity", "rule", "column", "failing", "ratio", "first failing"):
         table.add_column(column)
     for rule in report["rules"]:
-        first = rule["samples"][0] if rule["samples"] else None
-        label = "" if first is None else f"{first.get('key') or first['index']}: {first['value']!r}"
+        label = _sample_label(rule["samples"][0]) if rule["samples"] else ""
         column = rule["column"]
         table.add_row(
             "pass" if rule["passed"] else "[red]FAIL[/]",
@@ -120,6 +119,13 @@ def _print_summary(report: dict[str, Any]) -> None:
             f"quarantine: {q['valid_rows']} valid -> {q['valid_path']}, "
             f"{q['rejected_rows']} rejected -> {q['rejected_path']}"
         )
+
+
+def _sample_label(sample: dict[str, Any]) -> str:
+    """``order_id=18 line_no=2 -> -5.0``: the row's key (or index), then the failing value."""
+    key = sample.get("key")
+    where = " ".join(f"{k}={v}" for k, v in key.items()) if key else f"row {sample['index']}"
+    return f"{where} -> {sample['value']!r}"
 
 
 app.command()(validate)

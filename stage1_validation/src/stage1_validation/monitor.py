@@ -16,8 +16,8 @@ Memory is measured two ways: the ``tracemalloc`` peak (bytes allocated by Python
 during the call: exact, but tracing slows allocation-heavy pandas code several-fold, see the
 README) and the process RSS from psutil (what the OS sees): before, after, and the peak seen
 by a sampling thread every ``rss_interval_s``. Pass ``trace_memory=False`` where the tracing
-overhead matters; ``process_large_dataset`` does. Concurrent coroutines share one process, so
-their memory figures overlap; their times do not.
+overhead matters; ``process_large_dataset`` does. tracemalloc is process-wide: concurrent
+coroutines or threads share one peak, so their memory figures overlap; their times do not.
 """
 
 from __future__ import annotations
