@@ -130,7 +130,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 h1 .pass{color:#1a7f37}h1 .fail{color:#cf222e}
-table{border-collapse:collapse;margin:1rem 0;width:100%}
+table{border-collapse:collapse;margin:1rem 0;width:100%}table.summary{width:auto}
 th,td{border:1px solid #d0d7de;padding:.35rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}tr.fail td{background:#fff1f0}tr.warn td{background:#fff8e5}
 td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
@@ -177,6 +177,6 @@ def render_html(report: dict[str, Any]) -> str:
         f'<h1>Data validation report: <span class="{verdict}">{verdict.upper()}</span></h1>'
         f"<p>Source <code>{esc(str(report.get('source') or 'dataframe'))}</code>, rules "
         f"<code>{esc(str(report.get('rules_file') or '-'))}</code></p>"
-        f"<table>{stats}</table><table><tr>{head}</tr>{''.join(rows)}</table>"
+        f'<table class="summary">{stats}</table><table><tr>{head}</tr>{"".join(rows)}</table>'
         "</body></html>\n"
     )
