@@ -197,3 +197,21 @@ def test_saved_json_is_plain_json(rules_file: Path, tmp_path: Path) -> None:
     assert data["columns"]["currency"] == [
         {"rule": "allowed_values", "values": ["KRW", "USD", "EUR"]}
     ]
+
+
+def test_errors_survive_pickling_with_their_context(tmp_path: Path) -> None:
+    import pickle
+
+    from stage1_validation import DataFileError, DataValidationError
+
+    path = _write(tmp_path, "unknown.yaml", "columns:\n  a: [{rule: not_nul}]\n")
+    with pytest.raises(UnknownRuleError) as info:
+        DataValidator(path)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is UnknownRuleError and str(again) == str(info.value)
+    assert (again.rule, again.key, again.location) == ("not_nul", "rule", "columns.a[0]")
+    report = {"passed": False, "rules": [], "summary": {}}
+    error = pickle.loads(pickle.dumps(DataValidationError("failed", report=report)))
+    assert error.report == report and str(error) == "failed"
+    data_error = pickle.loads(pickle.dumps(DataFileError("x.csv", "file is empty", "add a header")))
+    assert str(data_error) == "x.csv: file is empty Fix: add a header"

@@ -75,6 +75,18 @@ class ConfigError(DataQualityError, ValueError):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only context would be lost by Exception's default pickling; orchestrators
+        # (Airflow, Prefect) pickle errors across processes, so keep all of it.
+        fields = {
+            "path": self.path,
+            "location": self.location,
+            "rule": self.rule,
+            "key": self.key,
+            "fix": self.fix,
+        }
+        return (_rebuild, (type(self), (self.problem,), fields))
+
 
 class ConfigFileError(ConfigError):
     """Raised when the rules file is unreadable, empty, not UTF-8 or not parseable."""
@@ -98,6 +110,7 @@ class DataFileError(DataQualityError, OSError):
     def __init__(self, path: str | Path, problem: str, fix: str | None = None) -> None:
         self.path = str(path)
         self.problem = problem
+        self.fix = fix
         message = f"{self.path}: {problem}"
         if fix:
             message += f" Fix: {fix}"
@@ -105,6 +118,9 @@ class DataFileError(DataQualityError, OSError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.path, self.problem), {"fix": self.fix}))
 
 
 class ReportFormatError(DataQualityError, ValueError):
@@ -121,6 +137,9 @@ class DataValidationError(DataQualityError):
         self.report: dict[str, Any] = report or {}
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (str(self),), {"report": self.report}))
+
     @classmethod
     def from_report(cls, report: dict[str, Any]) -> DataValidationError:
         """Build the error with a message that lists the failed rules."""
@@ -132,6 +151,11 @@ class DataValidationError(DataQualityError):
         )
         source = report.get("source") or "dataset"
         return cls(f"{source}: {len(failed)} error rule(s) failed: {names}", report=report)
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
+    """Unpickle an error of this module with its keyword-only context."""
+    return cls(*args, **kwargs)
 
 
 def _column_text(column: Any) -> str:
