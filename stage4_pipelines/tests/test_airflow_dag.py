@@ -55,7 +55,8 @@ def test_dag_structure_follows_the_roadmap(airflow_db):
         "extract": ["transform"],
         "transform": ["load", "quality_gate"],
         "quality_gate": ["load"],
-        "load": [],
+        "load": ["heal_missed_days"],
+        "heal_missed_days": [],
     }
     assert dag.get_task("quality_gate").retries == 0
     assert dag.get_task("extract").retry_exponential_backoff == 2.0
@@ -100,3 +101,9 @@ def test_dag_runs_recover_alert_and_reprocess_on_postgres(
         assert report["passed"] is False
         assert warehouse.read_table("mart_daily_revenue", corrupt).empty
         assert warehouse.loaded_days() == {good, broken}
+
+        # 4. once the feed is fixed, the next day's run heals the gap by itself
+        up.injector.reconfigure(FaultConfig())
+        assert run_day_with_airflow(dag, corrupt + timedelta(days=1), settings)
+        assert corrupt in warehouse.loaded_days()
+        assert reconcile_day(warehouse, generate_day(corrupt, orders=60).expected).matches

@@ -68,6 +68,10 @@ def test_flow_recovers_alerts_and_reprocesses_on_postgres(prefect_harness, pg_ur
         assert report["passed"] is False
         assert warehouse.read_table("mart_daily_revenue", corrupt).empty
 
+        up.injector.reconfigure(FaultConfig())  # the feed is fixed: the next run heals the gap
+        assert run_day_with_prefect(etl_pipeline, date(2024, 4, 4), settings)
+        assert reconcile_day(warehouse, generate_day(corrupt, orders=60).expected).matches
+
 
 def test_backfill_reprocesses_a_range_idempotently(prefect_harness, tmp_path):
     from stage4_pipelines.prefect_flow import etl_backfill

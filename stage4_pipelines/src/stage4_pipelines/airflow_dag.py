@@ -4,12 +4,13 @@
 Every day at 02:00 (Asia/Seoul by default) the run processes **yesterday**: the data interval
 of a run is the day it loads (매일 오전 2시, 전날 데이터 처리).
 
-`extract → transform → quality_gate → load`
+`extract → transform → quality_gate → load → heal_missed_days`
 
 * retries: 3, 5 minutes apart (exponential backoff on extract, where the upstream is flaky)
 * quality_gate fails the run on an SLA breach, without retrying, before any mart is written
 * any task that fails for good sends a Slack message (connection `slack_webhook`)
 * loads replace the day in one transaction: re-running or backfilling a day is always safe
+* heal_missed_days reprocesses the last 7 days that never loaded (failed days come back by themselves)
 
 Reprocess a range: `make etl-backfill START=2024-01-01 END=2024-01-07 ENGINE=airflow`.
 """
@@ -151,6 +152,19 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
             day = processing_day(data_interval_start, s.timezone)
             return load_step(facts_ref, day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
 
+        @task(retries=0)
+        def heal_missed_days(
+            data_interval_start: datetime | None = None, run_id: str | None = None
+        ) -> dict[str, Any]:
+            """Reprocess recent days that never loaded (best effort, never fails the run)."""
+            from stage4_pipelines.heal import heal_missed_days as heal
+
+            assert data_interval_start is not None
+            day = processing_day(data_interval_start, s.timezone)
+            return heal(day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
+
         facts = transform(extract())  # type: ignore[arg-type]  # XComArg stands for the str
-        quality_gate(facts) >> load(facts)  # type: ignore[arg-type]
+        loaded = load(facts)  # type: ignore[arg-type]
+        quality_gate(facts) >> loaded  # type: ignore[arg-type]
+        loaded >> heal_missed_days()
     return dag

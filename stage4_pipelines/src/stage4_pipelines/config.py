@@ -38,6 +38,8 @@ class PipelineSettings(BaseSettings):
     retries: int = 3
     retry_delay_seconds: float = 300.0
     request_timeout_seconds: float = 30.0
+    heal_lookback_days: int = 7
+    """How far back each run looks for days that never loaded (0 disables self-healing)."""
     slack_webhook_url: str | None = None
     """Incoming-webhook URL; Airflow prefers its ``slack_webhook`` connection when it exists."""
     slack_conn_id: str = "slack_webhook"

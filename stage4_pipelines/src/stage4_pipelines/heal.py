@@ -1,0 +1,73 @@
+"""Self-healing: every run also picks up the recent days that never loaded (자동 재처리).
+
+A day whose run failed for good (upstream down all day, a bad feed later fixed) leaves a gap in
+``etl_load_audit``. The next successful run looks back ``lookback_days`` and reprocesses every
+gap after the first loaded day, best effort: a gap that still fails is logged and tried again
+by the next day's run, and never fails the run that is healing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from pydantic import BaseModel, Field
+
+from stage4_pipelines.config import PipelineSettings
+from stage4_pipelines.errors import Stage4Error
+from stage4_pipelines.etl import process_day
+from stage4_pipelines.extract import source_from_url
+from stage4_pipelines.warehouse import Warehouse, connect_warehouse
+
+__all__ = ["HealReport", "heal_missed_days", "missed_days"]
+
+log = logging.getLogger(__name__)
+
+
+class HealReport(BaseModel):
+    """Which gaps were found, and which of them loaded this time."""
+
+    checked_until: date
+    missed: list[date] = Field(default_factory=list)
+    healed: list[date] = Field(default_factory=list)
+    still_failing: dict[str, str] = Field(default_factory=dict)
+
+
+def missed_days(warehouse: Warehouse, day: date, lookback_days: int) -> list[date]:
+    """Days before ``day`` (within the lookback) with no load, after the first loaded day."""
+    loaded = warehouse.loaded_days()
+    if not loaded:
+        return []
+    first = min(loaded)
+    window = [day - timedelta(days=i) for i in range(lookback_days, 0, -1)]
+    return [d for d in window if d > first and d not in loaded]
+
+
+def heal_missed_days(day: date, settings: PipelineSettings, *, run_id: str) -> HealReport:
+    """Reprocess the recent gaps before ``day``; never raises for a gap that still fails."""
+    warehouse = connect_warehouse(settings.warehouse_url)
+    try:
+        report = HealReport(
+            checked_until=day, missed=missed_days(warehouse, day, settings.heal_lookback_days)
+        )
+        source = source_from_url(
+            settings.source_url, timeout_seconds=settings.request_timeout_seconds
+        )
+        for gap in report.missed:
+            try:
+                process_day(
+                    gap,
+                    source=source,
+                    warehouse=warehouse,
+                    sla_dir=settings.sla_dir,
+                    reports_dir=settings.reports_dir,
+                    run_id=f"{run_id}:heal",
+                )
+            except Stage4Error as exc:
+                log.warning("gap %s still fails (%r); the next run will try again", gap, exc)
+                report.still_failing[gap.isoformat()] = f"{type(exc).__name__}: {exc}"
+            else:
+                report.healed.append(gap)
+        return report
+    finally:
+        warehouse.close()
