@@ -173,7 +173,7 @@ def measure_ui(session: _Session) -> Measurement:
     with_metrics = [r for r in runs.get("runs", []) if r["data"].get("metrics")]
     model = session.registered_model_of(exp_id)
     shot = session.ctx.work_dir / "mlflow_ui.png"
-    shot_note = _screenshot(f"{url}/#/experiments/{exp_id}", shot)
+    shot_note = _screenshot(f"{url}/#/experiments/{exp_id}/runs", shot)
     ok_shot = shot.exists() and shot.stat().st_size > 10_000
     return Measurement(
         value=len(with_metrics),
@@ -214,7 +214,7 @@ def _screenshot(url: str, target: Path) -> str:
             "--disable-sync",
             "--no-first-run",
             f"--user-data-dir={profile}",
-            "--window-size=1600,1000",
+            "--window-size=2400,1100",
             "--virtual-time-budget=30000",
             f"--screenshot={target}",
             url,

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.entities import Metric
+from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from stage3_mlops import drift, registry
@@ -81,6 +81,9 @@ class RecommendationMLOps:
         self.model_name = registered_model_name or f"{experiment_name}-recommender"
         self.config = config or MLOpsConfig()  # type: ignore[call-arg]
         self._pending: list[pd.DataFrame] = []
+        self._loaded: dict[
+            str, Recommender
+        ] = {}  # registry version → model (versions are immutable)
         # windows monitored since the current champion was trained: (champion version, frames)
         self._observed: tuple[str | None, list[pd.DataFrame]] = (None, [])
 
@@ -115,30 +118,24 @@ class RecommendationMLOps:
             valid_part["weight"] = 1.0
             train_part = frame
             full = pd.concat([frame, valid_part], ignore_index=True)
+        started = time.perf_counter()
+        model = self._fit(model_type, params, train_part)
+        train_seconds = time.perf_counter() - started
+        scores = evaluate_recommender(model, train_part, valid_part, ks=CURVE_KS)
+        if self.config.refit_on_full:
+            model = self._fit(model_type, params, full)
+        # everything is computed first, then logged in a handful of requests: on a busy server
+        # each request costs, and one batch per kind keeps a run to about a dozen of them
         with mlflow.start_run(
             experiment_id=self.experiment_id,
             run_name=f"{model_type}-{time.strftime('%H%M%S')}",
             tags={_KIND: "train", "model_type": model_type, **(tags or {})},
         ) as run:
-            mlflow.log_params({"model": model_type, **params, "k": self.config.k})
-            mlflow.log_params(
-                {
-                    "validation_days": self.config.window_days,
-                    "refit_on_full": self.config.refit_on_full,
-                }
+            metrics = self._log_batch(
+                run.info.run_id, model_type, params, scores, train_part, train_seconds
             )
-            mlflow.set_tag("stage3.hyperparams", json.dumps(params))
             self._log_datasets(train_part, valid_part)
-            started = time.perf_counter()
-            model = self._fit(model_type, params, train_part)
-            train_seconds = time.perf_counter() - started
-            scores = evaluate_recommender(model, train_part, valid_part, ks=CURVE_KS)
-            metrics = self._log_metrics(scores, train_seconds)
-            if self.config.refit_on_full:
-                model = self._fit(model_type, params, full)
-            reference = full[full["timestamp"] > full["timestamp"].max() - self._window]
-            mlflow.log_dict(drift.profile_window(reference).model_dump(), "reference_profile.json")
-            self._log_frame(full, "data/interactions.parquet")
+            self._log_files(scores, full)
             info = log_recommender(model, k=self.config.k)
             mlflow.set_tag("stage3.model_uri", info.model_uri)
         return TrainingResult(
@@ -171,54 +168,76 @@ class RecommendationMLOps:
     def _window(self) -> pd.Timedelta:
         return pd.Timedelta(days=self.config.window_days)
 
-    def _log_datasets(self, train: pd.DataFrame, valid: pd.DataFrame) -> None:
-        for frame, context in ((train, "training"), (valid, "validation")):
-            dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]
-                frame, name=f"interactions-{context}"
-            )
-            mlflow.log_input(dataset, context=context)
-        mlflow.log_params(
-            {
-                "train_rows": len(train),
-                "train_users": train["user_id"].nunique(),
-                "train_items": train["item_id"].nunique(),
-                "validation_rows": len(valid),
-                "train_end": str(train["timestamp"].max()),
-            }
-        )
-
-    def _log_metrics(self, scores: dict[int, RankingMetrics], seconds: float) -> dict[str, float]:
+    def _log_batch(
+        self,
+        run_id: str,
+        model_type: str,
+        params: dict[str, Any],
+        scores: dict[int, RankingMetrics],
+        train: pd.DataFrame,
+        train_seconds: float,
+    ) -> dict[str, float]:
+        """Params, tags, headline metrics and the per-k curves in one request."""
         headline = scores.get(self.config.k) or scores[max(scores)]
-        metrics = {**headline.as_mlflow(), "train_seconds": seconds}
-        metrics["validation_users"] = float(headline.users)
+        metrics = {
+            **headline.as_mlflow(),
+            "validation_users": float(headline.users),
+            "train_seconds": train_seconds,
+        }
         now = int(time.time() * 1000)
         batch = [Metric(name, float(value), now, 0) for name, value in metrics.items()]
         for k, result in scores.items():  # the per-k curves: one metric per name, step = k
             values = result.model_dump(exclude={"k", "users"})
             batch += [Metric(f"{name}_at_k", float(v), now, k) for name, v in values.items()]
-        active = mlflow.active_run()
-        if active is None:  # pragma: no cover - only called inside start_run
-            raise RuntimeError("no active MLflow run")
-        self.client.log_batch(active.info.run_id, metrics=batch)  # one request, not 40
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for name in ("precision", "recall", "ndcg", "map", "hit_rate"):
-            ax.plot(
-                list(scores), [getattr(scores[k], name) for k in scores], marker="o", label=name
-            )
-        ax.set_xlabel("k")
-        ax.set_ylabel("validation score")
-        ax.set_title("Ranking metrics at k")
-        ax.legend()
-        mlflow.log_figure(fig, "metrics_at_k.png")
-        plt.close(fig)
+        all_params = {
+            "model": model_type,
+            **params,
+            "k": self.config.k,
+            "validation_days": self.config.window_days,
+            "refit_on_full": self.config.refit_on_full,
+            "train_rows": len(train),
+            "train_users": train["user_id"].nunique(),
+            "train_items": train["item_id"].nunique(),
+            "train_end": str(train["timestamp"].max()),
+        }
+        self.client.log_batch(
+            run_id,
+            metrics=batch,
+            params=[Param(key, str(value)) for key, value in all_params.items()],
+            tags=[RunTag("stage3.hyperparams", json.dumps(params))],
+        )
         return metrics
 
     @staticmethod
-    def _log_frame(frame: pd.DataFrame, artifact_path: str) -> None:
+    def _log_datasets(train: pd.DataFrame, valid: pd.DataFrame) -> None:
+        datasets = [
+            mlflow.data.from_pandas(frame, name=f"interactions-{context}")  # type: ignore[attr-defined]
+            for frame, context in ((train, "training"), (valid, "validation"))
+        ]
+        mlflow.log_inputs(
+            datasets=datasets, contexts=["training", "validation"], tags_list=[None, None]
+        )
+
+    def _log_files(self, scores: dict[int, RankingMetrics], full: pd.DataFrame) -> None:
+        """The curve plot, the drift reference profile and the training data, in one upload."""
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(artifact_path).name
-            frame.to_parquet(path, index=False)
-            mlflow.log_artifact(str(path), artifact_path=str(Path(artifact_path).parent))
+            folder = Path(tmp)
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for name in ("precision", "recall", "ndcg", "map", "hit_rate"):
+                values = [getattr(scores[k], name) for k in scores]
+                ax.plot(list(scores), values, marker="o", label=name)
+            ax.set_xlabel("k")
+            ax.set_ylabel("validation score")
+            ax.set_title("Ranking metrics at k")
+            ax.legend()
+            fig.savefig(folder / "metrics_at_k.png", dpi=90)
+            plt.close(fig)
+            reference = full[full["timestamp"] > full["timestamp"].max() - self._window]
+            profile = drift.profile_window(reference).model_dump_json()
+            (folder / "reference_profile.json").write_text(profile, encoding="utf-8")
+            (folder / "data").mkdir()
+            full.to_parquet(folder / "data" / "interactions.parquet", index=False)
+            mlflow.log_artifacts(str(folder))
 
     # ============================================================== deployment
     def deploy_best_model(
@@ -265,8 +284,8 @@ class RecommendationMLOps:
             return DeploymentDecision(
                 promoted=False,
                 model_name=self.model_name,
-                champion_version=champion.version,
-                candidate_version=champion.version,
+                champion_version=str(champion.version),
+                candidate_version=str(champion.version),
                 candidate_run_id=run_id,
                 metric=metric,
                 candidate_score=score,
@@ -277,20 +296,20 @@ class RecommendationMLOps:
             score > champion_score if higher else score < champion_score
         )
         version = registry.register_run_model(self.client, self.model_name, run_id)
-        old = champion.version if champion else None
+        old = str(champion.version) if champion else None
         versus = (
             "no champion yet" if champion is None else f"champion v{old} {metric}={champion_score}"
         )
         if wins or force:
             why = "forced" if force and not wins else "better"
             reason = f"{why}: {metric}={score:.4f} on {context} vs {versus}"
-            registry.promote_to_champion(self.client, self.model_name, version.version, reason)
+            registry.promote_to_champion(self.client, self.model_name, str(version.version), reason)
             return DeploymentDecision(
                 promoted=True,
                 model_name=self.model_name,
-                champion_version=version.version,
+                champion_version=str(version.version),
                 previous_version=old,
-                candidate_version=version.version,
+                candidate_version=str(version.version),
                 candidate_run_id=run_id,
                 metric=metric,
                 candidate_score=score,
@@ -301,16 +320,16 @@ class RecommendationMLOps:
             f"kept champion: candidate {metric}={score:.4f} on {context} does not beat {versus}"
         )
         self.client.set_registered_model_alias(
-            self.model_name, registry.CHALLENGER, version.version
+            self.model_name, registry.CHALLENGER, str(version.version)
         )
         self.client.set_model_version_tag(
-            self.model_name, version.version, "rejection_reason", reason
+            self.model_name, str(version.version), "rejection_reason", reason
         )
         return DeploymentDecision(
             promoted=False,
             model_name=self.model_name,
             champion_version=old,
-            candidate_version=version.version,
+            candidate_version=str(version.version),
             candidate_run_id=run_id,
             metric=metric,
             candidate_score=score,
@@ -324,7 +343,7 @@ class RecommendationMLOps:
         if current is None:
             raise RegistryError(f"{self.model_name!r} has no champion; deploy a model first")
         history = registry.champion_history(self.client, self.model_name)
-        while history and history[-1] == current.version:
+        while history and history[-1] == str(current.version):
             history.pop()
         if not history:
             raise RegistryError(
@@ -335,30 +354,35 @@ class RecommendationMLOps:
         self.client.set_registered_model_alias(self.model_name, registry.CHAMPION, previous)
         registry.set_champion_history(self.client, self.model_name, history)
         reason = f"rolled back from v{current.version} to v{previous}"
-        self.client.set_model_version_tag(self.model_name, current.version, "rolled_back", reason)
+        self.client.set_model_version_tag(
+            self.model_name, str(current.version), "rolled_back", reason
+        )
         self.client.set_registered_model_tag(self.model_name, "last_rollback", reason)
         return DeploymentDecision(
             promoted=True,
             model_name=self.model_name,
             champion_version=previous,
-            previous_version=current.version,
+            previous_version=str(current.version),
             reason=reason,
         )
 
     def champion_version(self) -> str | None:
         """The registry version the ``champion`` alias points to (None before any deployment)."""
         version = registry.get_alias_version(self.client, self.model_name, registry.CHAMPION)
-        return version.version if version else None
+        return str(version.version) if version else None
 
     def load_champion(self) -> Recommender:
         """The champion's recommender, loaded through MLflow (``models:/<name>@champion``)."""
-        if self.champion_version() is None:
+        version = self.champion_version()
+        if version is None:
             raise RegistryError(f"{self.model_name!r} has no champion; run deploy_best_model first")
-        model = mlflow.pyfunc.load_model(f"models:/{self.model_name}@{registry.CHAMPION}")
-        wrapper = model.unwrap_python_model()
-        if not isinstance(wrapper, RecommenderPyfunc):
-            raise RegistryError(f"the champion of {self.model_name!r} is not a stage3 recommender")
-        return wrapper.recommender
+        if version not in self._loaded:
+            model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+            wrapper = model.unwrap_python_model()
+            if not isinstance(wrapper, RecommenderPyfunc):
+                raise RegistryError(f"{self.model_name!r} v{version} is not a stage3 recommender")
+            self._loaded[version] = wrapper.recommender
+        return self._loaded[version]
 
     def evaluate(self, interactions: pd.DataFrame, *, k: int | None = None) -> RankingMetrics:
         """The champion's ranking metrics on ``interactions`` (items it has already seen excluded)."""
@@ -394,7 +418,7 @@ class RecommendationMLOps:
         )
         current = drift.profile_window(window)
         k = self.config.k
-        observed = self._observed_since(champion.version)
+        observed = self._observed_since(str(champion.version))
         consumed = pd.concat([_seen_frame(model), *observed], ignore_index=True)
         online = evaluate_recommender(model, consumed, window, ks=(k,), exclude_history=True)[k]
         baseline = float(champion_run.data.metrics.get(f"ndcg_at_{k}", 0.0))
@@ -419,7 +443,7 @@ class RecommendationMLOps:
             if enough and value > limits[name]
         ]
         report = MonitoringReport(
-            champion_version=champion.version,
+            champion_version=str(champion.version),
             window_start=current.start,
             window_end=current.end,
             interactions=len(window),
@@ -448,12 +472,12 @@ class RecommendationMLOps:
                 }
             )
             mlflow.log_metrics({f"online_{n}": v for n, v in online.as_mlflow().items()})
-            mlflow.log_param("champion_version", champion.version)
+            mlflow.log_param("champion_version", str(champion.version))
             report.monitor_run_id = run.info.run_id
             mlflow.log_dict(report.model_dump(), "monitoring_report.json")
         if report.drift_detected and retrain:
             report.retraining = self.retrain_if_needed(report, window)
-        if self.champion_version() == champion.version:
+        if self.champion_version() == str(champion.version):
             observed.append(window[list(drift_columns)])
         return report
 
@@ -501,7 +525,7 @@ class RecommendationMLOps:
         params["model"] = run.data.tags.get("model_type", "ease")
         history = _load_training_data(str(champion.run_id))[list(drift_columns)]
         first, second = time_split(window, self.config.window_days / 2)
-        observed = self._observed_since(champion.version)
+        observed = self._observed_since(str(champion.version))
         train_frame = pd.concat([history, *observed, first[list(drift_columns)]], ignore_index=True)
         metric = f"ndcg_at_{self.config.k}"
         champion_model = self.load_champion()
@@ -513,7 +537,7 @@ class RecommendationMLOps:
             None,
             params,
             validation=second,
-            tags={"stage3.trigger": trigger[:500], "stage3.parent_version": champion.version},
+            tags={"stage3.trigger": trigger[:500], "stage3.parent_version": str(champion.version)},
         )
         decision = self._decide(
             result.run_id,

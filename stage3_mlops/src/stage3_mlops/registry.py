@@ -68,6 +68,7 @@ def set_champion_history(client: MlflowClient, name: str, history: list[str]) ->
 
 def promote_to_champion(client: MlflowClient, name: str, version: str, reason: str) -> None:
     """Point ``champion`` at ``version``, append it to the history, and record why."""
+    version = str(version)
     client.set_registered_model_alias(name, CHAMPION, version)
     history = champion_history(client, name)
     history.append(version)

@@ -96,7 +96,7 @@ class ServerProcess:
             return
         try:
             os.killpg(self.process.pid, 15)
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=5)  # mlflow's workers can ignore SIGTERM; then SIGKILL
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(self.process.pid, 9)
             self.process.wait(timeout=10)
