@@ -96,7 +96,8 @@ def build_checks(ctx: GradeContext) -> list[Check]:
                     f"{engine}: {t['succeeded']}/{t['days']} real runs loaded exactly under "
                     f"injected faults {t['faults_injected']}; core simulation: "
                     f"{sim['succeeded']}/{sim['days']} days "
-                    f"(95% lower bound {sim['success_rate_lower_95']:.4%}), "
+                    f"(95% lower bound {sim['success_rate_lower_95']:.4%}"
+                    f"{'' if sim['success_rate_lower_95'] >= 0.999 else ': too few days to claim 99.9% at 95% confidence, use sim_days=3000'}), "
                     f"{sim['recovered_automatically']} recovered by retries, "
                     f"exactly-once={sim['exactly_once']}"
                 ),
