@@ -45,13 +45,14 @@ class ScaleProfile:
     api_requests: int  # stage 5: requests sent to the live API
 
 
+# Two runs are enough to show "the better model wins the champion alias" in the tests.
 _TINY_GRID: tuple[dict[str, Any], ...] = (
     {"model": "popularity"},
-    {"model": "item_knn", "neighbors": 50},
     {"model": "ease", "l2": 200.0},
 )
 _SMALL_GRID: tuple[dict[str, Any], ...] = (
     *_TINY_GRID,
+    {"model": "item_knn", "neighbors": 50},
     {"model": "ease", "l2": 500.0},
     {"model": "svd", "factors": 16},
     {"model": "svd", "factors": 32},

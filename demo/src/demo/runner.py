@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,10 +104,12 @@ def _clear_outputs(out: Path) -> None:
 
 
 def _quiet_libraries() -> None:
-    """MLflow's SQLite migrations log every step at INFO; the progress bar says enough."""
+    """MLflow logs every migration and repeats the same hints for each run; the step tables
+    say what happened, so library chatter is cut to errors (the demo is a program, not a library)."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     for name in ("alembic", "mlflow", "distributed", "httpx"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\.")
 
 
 def _summary_table(result: StepResult) -> Table:
