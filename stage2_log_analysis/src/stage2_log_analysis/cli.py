@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from stage2_log_analysis.analysis import analyze as run_analysis
 from stage2_log_analysis.errors import LogAnalysisError
-from stage2_log_analysis.follow import follow_log
-from stage2_log_analysis.generator import GeneratorConfig, generate_log, parse_size
-from stage2_log_analysis.output import render_summary, write_results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, Dask and Polars are imported inside the commands: `--engine dask` spawns worker
+# processes that re-import this module, and they should not carry what they never use.
 
 __all__ = ["analyze", "app", "follow", "generate", "main"]
 
@@ -52,6 +53,9 @@ def analyze(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Analyse whole files: per-minute/hour/day statistics, anomalies, Parquet under --out."""
+    from stage2_log_analysis.analysis import analyze as run_analysis
+    from stage2_log_analysis.output import render_summary, write_results
+
     try:
         result = run_analysis(
             files,
@@ -95,6 +99,10 @@ def follow(
     ] = 0.0,
 ) -> None:
     """Tail FILE and append each closed minute's statistics to Parquet, flagging anomalies."""
+    import pandas as pd
+
+    from stage2_log_analysis.follow import follow_log
+
     deadline = time.monotonic() + duration if duration > 0 else None
     seen = pd.DataFrame()
     try:
@@ -132,6 +140,8 @@ def generate(
 ) -> None:
     """Write a realistic log with labelled incidents, and OUT.truth.json beside it."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from stage2_log_analysis.generator import GeneratorConfig, generate_log, parse_size
 
     started = time.perf_counter()
     try:

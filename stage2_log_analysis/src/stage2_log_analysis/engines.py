@@ -93,17 +93,25 @@ def dask_client(
         with Client(address) as client:
             yield client
         return
-    with (
-        LocalCluster(
+    # Workers are spawned processes that import Polars before Dask's ``env=`` option applies,
+    # so the thread limit must already be in the environment they inherit.
+    saved = os.environ.get("POLARS_MAX_THREADS")
+    if processes:
+        os.environ["POLARS_MAX_THREADS"] = "1"
+    try:
+        cluster = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
             processes=processes,
             dashboard_address=":0",  # an OS-assigned port: never clash with another cluster
             memory_limit=memory_limit,
-            **({"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}),
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    finally:
+        if saved is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = saved
+    with cluster, Client(cluster) as client:
         yield client
 
 

@@ -21,11 +21,13 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from gradekit.implementation import load_implementation
+# Heavy imports (pandas, gradekit) happen inside the tasks: Dask spawns its worker processes
+# by re-importing this module, and the workers should stay small.
 
 __all__ = ["main"]
 
@@ -39,6 +41,8 @@ def _emit(payload: dict[str, Any]) -> None:
 
 def _counts_of(chunk: pd.DataFrame, counts: Counter[tuple[int, int]]) -> int:
     """Add a records chunk to (minute epoch s, status class) counts; return its row count."""
+    import pandas as pd
+
     minute = pd.to_datetime(chunk["timestamp"], utc=True).dt.floor("min")
     keys = pd.DataFrame(
         {
@@ -76,6 +80,7 @@ def task_stream(module: Any, path: str, chunk_size: str = "10000") -> dict[str, 
 
 def task_anomalies(module: Any, path: str) -> dict[str, Any]:
     import dask.dataframe as dd
+    import pandas as pd
 
     analyzer = module.LogAnalyzer(50_000)
     records = pd.concat(list(analyzer.process_logs_stream(path)), ignore_index=True)
@@ -117,6 +122,8 @@ def task_baseline(path: str) -> dict[str, Any]:
 
 
 def task_follow(module: Any, path: str) -> dict[str, Any]:
+    import pandas as pd
+
     analyzer = module.LogAnalyzer()
     _emit({"ready": time.time()})
     for frame in analyzer.follow(path):
@@ -140,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         if task == "baseline":
             result = task_baseline(*args)
         else:
+            from gradekit.implementation import load_implementation
+
             module = load_implementation(impl, DEFAULT_IMPL, module_hint=MODULE_HINT)
             tasks: dict[str, Callable[..., dict[str, Any]]] = {
                 "stream": task_stream,

@@ -17,7 +17,7 @@ from stage2_log_analysis.formats import open_log
 
 __all__ = ["ByteRange", "is_gzip", "iter_range_blocks", "split_ranges"]
 
-DEFAULT_RANGE_BYTES = 64 << 20
+DEFAULT_RANGE_BYTES = 32 << 20  # ~32 tasks per GB: enough to keep every worker busy to the end
 DEFAULT_BLOCK_BYTES = 4 << 20  # parse 4 MB at a time: small, bounded working set per task
 
 
