@@ -59,6 +59,13 @@ def test_an_unfinished_skeleton_gets_a_clean_failing_scorecard(tmp_path, monkeyp
     assert all("NotImplementedError" in (c.error or "") for c in card.criteria)
 
 
+def test_a_failing_engine_shows_its_own_success_rate(tmp_path, monkeypatch):
+    trial = {name: dict(outcome) for name, outcome in GOOD_TRIAL.items()}
+    trial["transient"]["succeeded"] = 0
+    card = _scorecard(tmp_path, monkeypatch, trial)
+    assert card.criteria[0].measured == 0.0 and not card.criteria[0].passed
+
+
 @pytest.mark.parametrize(
     ("scenario", "key", "bad"),
     [

@@ -90,7 +90,10 @@ def build_checks(ctx: GradeContext) -> list[Check]:
             sim = simulation()
             engine_ok = t["succeeded"] == t["days"]
             return Measurement(
-                value=round(sim["success_rate"] * 100, 3),
+                # the engine's own runs come first: a failing engine shows its own rate
+                value=round(
+                    sim["success_rate"] * 100 if engine_ok else t["succeeded"] / t["days"] * 100, 3
+                ),
                 passed=engine_ok and sim["success_rate"] >= 0.999,
                 evidence=(
                     f"{engine}: {t['succeeded']}/{t['days']} real runs loaded exactly under "
