@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_API_KEY", "Settings", "get_settings"]
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # micro-batching and admission control
     batch_max_size: int = Field(default=64, ge=1, description="largest batch sent to the model")
     batch_max_wait_ms: float = Field(
-        default=2.0, ge=0, description="how long a batch waits to fill"
+        default=0.0, ge=0, description="how long a batch waits to fill; 0 = yield once"
     )
     max_queue_depth: int = Field(default=2000, ge=1, description="queued requests before 503")
     retry_after_s: int = Field(default=1, ge=1, description="Retry-After sent with a 503")
@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="larger request bodies get 413"
     )
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _none_disables_redis(cls, value: object) -> object:
+        """``STAGE5_REDIS_URL=none`` turns the cache off (an empty variable is ignored)."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "off", "disabled"):
+            return None
+        return value
 
     @model_validator(mode="after")
     def _reject_default_key_outside_local(self) -> Settings:

@@ -46,7 +46,7 @@ class MicroBatcher:
         cache: PredictionCache | None = None,
         *,
         max_size: int = 64,
-        max_wait_s: float = 0.002,
+        max_wait_s: float = 0.0,
         max_queue: int = 2000,
         retry_after_s: int = 1,
         cache_prefix: str = "stage5:pred:",
@@ -61,6 +61,7 @@ class MicroBatcher:
         self._pending: list[_Pending] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._in_progress: set[asyncio.Task[None]] = set()
         self._closing = False
 
     @property
@@ -81,6 +82,8 @@ class MicroBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._in_progress:
+            await asyncio.gather(*self._in_progress, return_exceptions=True)
 
     async def submit(self, model: LoadedModel, row: list[float]) -> Prediction:
         """Queue one row and wait for its batch; raises Overloaded when the queue is full."""
@@ -100,17 +103,24 @@ class MicroBatcher:
                     return
                 self._wakeup.clear()
                 continue
-            if self.max_wait_s > 0 and len(self._pending) < self.max_size and not self._closing:
+            if len(self._pending) < self.max_size and not self._closing:
+                # wait_s == 0: yield once, so requests already readable join this batch
                 await asyncio.sleep(self.max_wait_s)
             batch = self._pending[: self.max_size]
             del self._pending[: self.max_size]
             self.metrics.queue_depth.dec(len(batch))
-            try:
-                await self._answer(batch)
-            except Exception as exc:  # a failing model must fail its requests, not the loop
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+            # each batch is its own task: a batch waiting on Redis does not hold up the next one
+            task = asyncio.create_task(self._answer_safely(batch))
+            self._in_progress.add(task)
+            task.add_done_callback(self._in_progress.discard)
+
+    async def _answer_safely(self, batch: list[_Pending]) -> None:
+        try:
+            await self._answer(batch)
+        except Exception as exc:  # a failing model must fail its requests, not the loop
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(exc)
 
     async def _answer(self, batch: list[_Pending]) -> None:
         by_model: dict[str, list[_Pending]] = {}
