@@ -60,12 +60,14 @@ def main(
             f"[green]done[/]: every artefact is listed in {settings.out / 'manifest.json'}"
         )
         return
-    ui = start_mlflow_ui(settings)
     console.print(f"[bold]API docs[/]      {server.url}/docs")
     console.print(f"[bold]Dashboard[/]     {server.url}/dashboard")
-    console.print(f"[bold]MLflow UI[/]     {ui.url if ui else settings.mlflow_tracking_uri}")
-    console.print("Press Ctrl-C to stop the servers.")
+    ui = None
     try:
+        console.print("starting the MLflow UI …")
+        ui = start_mlflow_ui(settings)
+        console.print(f"[bold]MLflow UI[/]     {ui.url if ui else settings.mlflow_tracking_uri}")
+        console.print("Press Ctrl-C to stop the servers.")
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

@@ -27,8 +27,15 @@ def start_mlflow_ui(settings: DemoSettings) -> ServerProcess | None:
         "127.0.0.1",
         "--port",
         str(port),
+        "--workers",
+        "1",  # MLflow's default of 4 workers takes minutes to start on 2 busy cores
     ]
     log = Path(store_dir or settings.out) / "mlflow-ui.log"
-    return ServerProcess(
+    ui = ServerProcess(
         args, url=f"http://127.0.0.1:{port}", probe="/health", log_path=log, env=mlflow_env()
-    ).start()
+    )
+    try:
+        return ui.start()
+    except BaseException:  # Ctrl-C while it starts: it runs in its own session, so stop it here
+        ui.stop()
+        raise
