@@ -114,10 +114,10 @@ def bench_models(name: str, frame: pd.DataFrame, seed: int, repeats: int) -> dic
             "evaluated_users": m.users,
         }
         per_user[model_name] = per_user_ndcg(model, train, test)
-    sd = float(np.std(np.concatenate(list(per_user.values()))))
     power = {}
     for a, b in (("popularity", "ease"), ("item_knn", "ease"), ("svd", "ease")):
         delta = float(per_user[b].mean() - per_user[a].mean())
+        sd = float(np.sqrt((per_user[a].var(ddof=1) + per_user[b].var(ddof=1)) / 2))
         power[f"{a}_vs_{b}"] = {
             "ndcg_difference": delta,
             "per_user_sd": sd,

@@ -67,3 +67,14 @@ def test_load_movielens_missing_file_says_nothing_is_downloaded(tmp_path) -> Non
 def test_validate_interactions_names_missing_columns() -> None:
     with pytest.raises(DataError, match=r"lacks columns \['timestamp'\]"):
         validate_interactions(pd.DataFrame({"user_id": [1], "item_id": [2]}), name="X_train")
+
+
+def test_drift_leaves_the_history_before_start_day_unchanged() -> None:
+    base = GeneratorConfig(n_users=60, n_items=40, n_days=10, seed=9)
+    drifted = base.model_copy(
+        update={"drift": DriftSpec(start_day=6, taste_shift=0.5, new_items=5)}
+    )
+    a, b = generate_interactions(base), generate_interactions(drifted)
+    cutoff = pd.Timestamp("2026-01-05") + pd.Timedelta(days=6)
+    pd.testing.assert_frame_equal(a[a["timestamp"] < cutoff], b[b["timestamp"] < cutoff])
+    assert not a[a["timestamp"] >= cutoff].equals(b[b["timestamp"] >= cutoff])

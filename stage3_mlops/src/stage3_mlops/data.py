@@ -85,8 +85,16 @@ def generate_interactions(config: GeneratorConfig | None = None) -> pd.DataFrame
     drift = cfg.drift
     n_new = drift.new_items if drift else 0
     n_items = cfg.n_items + n_new
+    # launched items draw from their own stream, so a drifted world matches the stable one
+    # exactly before start_day (same seed → same history; only the future differs)
+    rng_new = np.random.default_rng([cfg.seed, 1])
     users = rng.normal(size=(cfg.n_users, cfg.n_factors)) / np.sqrt(cfg.n_factors)
-    items = rng.normal(size=(n_items, cfg.n_factors))
+    items = np.vstack(
+        [
+            rng.normal(size=(cfg.n_items, cfg.n_factors)),
+            rng_new.normal(size=(n_new, cfg.n_factors)),
+        ]
+    )
     ranks = rng.permutation(cfg.n_items) + 1
     pop_logit = np.full(n_items, -np.inf)
     pop_logit[: cfg.n_items] = -cfg.popularity_exponent * np.log(ranks)
@@ -102,7 +110,10 @@ def generate_interactions(config: GeneratorConfig | None = None) -> pd.DataFrame
             continue
         n_events = 1 + rng.poisson(cfg.events_per_session - 1, active.size)
         scores = cfg.taste_strength * users[active] @ items.T + pop_logit
-        scores = np.where(seen[active], -np.inf, scores) + rng.gumbel(size=scores.shape)
+        noise = rng.gumbel(size=(active.size, cfg.n_items))
+        if n_new:
+            noise = np.hstack([noise, rng_new.gumbel(size=(active.size, n_new))])
+        scores = np.where(seen[active], -np.inf, scores) + noise
         order = np.argsort(-scores, axis=1)
         for row, user in enumerate(active):
             picks = [i for i in order[row, : n_events[row]] if np.isfinite(scores[row, i])]
