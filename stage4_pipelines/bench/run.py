@@ -36,6 +36,7 @@ def _full_size_days(orders: int, repeats: int, work: Path) -> dict[str, object]:
     days = [date(2024, 1, 1) + timedelta(days=i) for i in range(repeats + 1)]
     full, anchor, rows = [], [], 0
     for i, day in enumerate(days):  # day 0 warms up caches and imports; A B A B after that
+        extract_day(source, day)  # generate the day once, outside both timings (it is cached)
         started = time.perf_counter()
         build_facts(extract_day(source, day))
         anchor_s = time.perf_counter() - started
@@ -57,7 +58,7 @@ def _full_size_days(orders: int, repeats: int, work: Path) -> dict[str, object]:
         "anchor_extract_transform_median_s": statistics.median(anchor),
         "ratio_full_over_anchor": statistics.median(full) / statistics.median(anchor),
         "rows_per_second": rows / statistics.median(full),
-        "note": "generated source in process (cached after first read), DuckDB warehouse",
+        "note": "generated source in process, generated before timing (cached); DuckDB warehouse",
     }
 
 
