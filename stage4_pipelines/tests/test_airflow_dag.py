@@ -44,6 +44,7 @@ def test_dag_structure_follows_the_roadmap(airflow_db):
 
     dag = create_etl_dag(PipelineSettings())
     assert dag.dag_id == "ecommerce_etl" and dag.catchup is False
+    assert dag.dagrun_timeout == timedelta(hours=1)  # the 1-hour target, SLAs being gone
     assert dag.timetable.expression == "0 2 * * *"
     assert dag.timetable.timezone == "Asia/Seoul"
     assert dag.timetable.interval == timedelta(days=1)  # the data interval is the day processed
