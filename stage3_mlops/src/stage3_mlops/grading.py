@@ -324,6 +324,12 @@ def measure_docker(session: _Session) -> Measurement:
     mlops.train_model(data, None, {"model": "ease", "l2": 100.0})
     mlops.deploy_best_model(metric=METRIC)
     model = session.registered_model_of(_experiment_id(session.url, name))
+    lint_note = "clean" if lint.returncode == 0 else lint.stdout.strip()[:300]
+    if model is None:
+        return Measurement(
+            value=False,
+            evidence=f"hadolint: {lint_note}; no champion to serve: deploy_best_model registered no model",
+        )
     port = find_free_port()
     args = [sys.executable if a in ("python", "python3") else a for a in cmd]
     env = mlflow_env(
@@ -348,7 +354,7 @@ def measure_docker(session: _Session) -> Measurement:
     return Measurement(
         value=lint.returncode == 0 and ok_served,
         evidence=(
-            f"hadolint: {'clean' if lint.returncode == 0 else lint.stdout.strip()[:300]}; "
+            f"hadolint: {lint_note}; "
             f"CMD {cmd} served top-5 for {len(served)} users on loopback: {ok_served}; {docker}"
         ),
         details={"served": served, "cmd": cmd},
