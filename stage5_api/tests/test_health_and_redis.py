@@ -42,12 +42,27 @@ async def test_not_ready_before_the_model_is_loaded(make_settings) -> None:
     assert response.json()["model_loaded"] is False
 
 
+async def _wait_for_key(prefix: str) -> None:
+    import asyncio
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for _ in range(100):
+            if list(client.scan_iter(match=f"{prefix}*")):
+                return
+            await asyncio.sleep(0.02)
+    finally:
+        client.close()
+    raise AssertionError("the prediction was never cached")
+
+
 @pytest.mark.service
 async def test_repeated_input_is_served_from_redis(make_settings, app_client) -> None:
     settings = make_settings(redis_url=REDIS_URL)
     app = create_app(settings)
     async for c in app_client(app):
         first = (await c.post("/predict", json={"features": ROW})).json()
+        await _wait_for_key(settings.cache_prefix)  # the batch stores misses after answering
         second = (await c.post("/predict", json={"features": ROW})).json()
         assert first["prediction"] == second["prediction"]
         assert first["confidence"] == second["confidence"]
