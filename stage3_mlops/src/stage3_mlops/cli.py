@@ -125,9 +125,14 @@ def rollback(
     experiment: Annotated[str, typer.Option("--experiment", "-e")] = "recsys",
 ) -> None:
     """Point the champion alias back at the previous champion (one command)."""
+    from stage3_mlops.errors import Stage3Error
     from stage3_mlops.mlops import RecommendationMLOps
 
-    decision = RecommendationMLOps(experiment, tracking_uri=tracking_uri).rollback()
+    try:
+        decision = RecommendationMLOps(experiment, tracking_uri=tracking_uri).rollback()
+    except Stage3Error as exc:  # a registry state the user can fix: say so, no traceback
+        console.print(f"[red]rollback refused:[/] {exc}")
+        raise typer.Exit(1) from None
     console.print(decision.reason)
 
 
