@@ -1,7 +1,8 @@
 """Parse a block of raw log bytes into typed columns with Polars, counting what does not parse.
 
 Why Polars ``str.extract_groups``: one regex, run in Rust over the whole block, is exact and
-several times faster than Python (measured in the stage README). Why not the "read it as a
+faster than Python's ``re`` (the tool runs ~3x faster than the pandas ``str.extract``
+baseline, measured in the stage README). Why not the "read it as a
 space-separated CSV with quotes" trick: an unclosed quote (a truncated user agent) makes a CSV
 reader swallow every line up to the next quote. Here each line is matched on its own, so a
 broken line costs only itself: ``parsed + rejected == lines`` always holds.
