@@ -58,7 +58,8 @@ async def _wait_for_key(prefix: str) -> None:
 
 @pytest.mark.service
 async def test_repeated_input_is_served_from_redis(make_settings, app_client) -> None:
-    settings = make_settings(redis_url=REDIS_URL)
+    # cache_min_model_ms=0: use Redis even for the cheap bundled model (off by default for it)
+    settings = make_settings(redis_url=REDIS_URL, cache_min_model_ms=0)
     app = create_app(settings)
     async for c in app_client(app):
         first = (await c.post("/predict", json={"features": ROW})).json()
@@ -92,3 +93,21 @@ async def test_redis_down_still_answers_and_reports_degraded(make_settings, app_
         metrics = (await c.get("/metrics")).text
         assert _metric(metrics, "stage5_cache_errors_total") >= 1
         assert _metric(metrics, "stage5_redis_up") == 0
+
+
+@pytest.mark.service
+async def test_cheap_model_skips_redis_by_default(make_settings, app_client) -> None:
+    # the bundled model answers a batch in far less than cache_min_model_ms (1 ms by default),
+    # so a Redis round trip would cost more than it saves: nothing is looked up or stored
+    settings = make_settings(redis_url=REDIS_URL, cache_min_model_ms=1000)
+    app = create_app(settings)
+    async for c in app_client(app):
+        for _ in range(3):
+            assert (await c.post("/predict", json={"features": ROW})).status_code == 200
+        metrics = (await c.get("/metrics")).text
+        assert _metric(metrics, "stage5_cache_hits_total") == 0
+        assert _metric(metrics, "stage5_cache_misses_total") == 0
+        assert (await c.get("/ready")).json()["redis"] == "ok"
+    client = redis.Redis.from_url(REDIS_URL)
+    assert not list(client.scan_iter(match=f"{settings.cache_prefix}*"))
+    client.close()

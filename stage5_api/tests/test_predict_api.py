@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
+import orjson
 
 from stage5_api.main import create_app
 
@@ -96,3 +98,21 @@ async def test_concurrent_requests_are_batched(make_settings, app_client) -> Non
         )
         assert count < 40  # fewer model calls than requests: batching batches
         assert "stage5_batch_size_sum 40.0" in metrics
+
+
+async def test_fast_path_reads_a_streamed_body_and_counts_the_route(
+    client: httpx.AsyncClient,
+) -> None:
+    # /predict is answered by a plain-ASGI fast path; a body arriving in pieces must be joined
+    body = orjson.dumps({"features": ROW})
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 7):
+            yield body[i : i + 7]
+
+    headers = {"content-type": "application/json"}
+    response = await client.post("/predict", content=chunks(), headers=headers)
+    assert response.status_code == 200
+    assert response.json()["model_version"] == "1"
+    metrics = (await client.get("/metrics")).text
+    assert 'stage5_http_requests_total{method="POST",route="/predict",status="200"} 1.0' in metrics

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from stage5_api.api.routes import health, jobs, monitoring, predict
 from stage5_api.core.config import Settings, get_settings
 from stage5_api.middleware.body_limit import BodySizeLimitMiddleware
+from stage5_api.middleware.predict_fast_path import PredictFastPath
 from stage5_api.middleware.request_metrics import RequestMetricsMiddleware
 from stage5_api.services.runtime import build_state
 
@@ -36,10 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="ML Prediction API", version="1.0.0", lifespan=lifespan)
     app.state.service = state
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     for module in (predict, health, jobs, monitoring):
         app.include_router(module.router)
+    # innermost first: the fast path still runs inside the body limit and the metrics
+    route = next(r for r in app.router.routes if getattr(r, "path", None) == "/predict")
+    app.add_middleware(PredictFastPath, service=state, route=route)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     return app
 
 

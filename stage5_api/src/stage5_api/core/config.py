@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         default="redis://127.0.0.1:6379/0", description="None disables the cache"
     )
     cache_ttl_s: int = Field(default=300, ge=1)
+    cache_min_model_ms: float = Field(
+        default=1.0,
+        ge=0,
+        description="use Redis only for models whose call takes this long; 0 = always",
+    )
     cache_prefix: str = Field(
         default="stage5:pred:", description="key prefix of cached predictions"
     )

@@ -66,6 +66,7 @@ def build_state(settings: Settings) -> ServiceState:
         max_queue=settings.max_queue_depth,
         retry_after_s=settings.retry_after_s,
         cache_prefix=settings.cache_prefix,
+        cache_min_model_s=settings.cache_min_model_ms / 1000,
     )
     return ServiceState(
         settings=settings,
