@@ -4,8 +4,8 @@ Requests wait up to ``max_wait_s`` (0 = one turn of the event loop) for company,
 call answers up to ``max_size`` of them. A full queue answers at once with Overloaded (503 +
 Retry-After) so that requests already accepted keep their latency instead of every request
 timing out. The Redis cache is consulted only for models whose measured call time is at least
-``cache_min_model_s``: an MGET round trip costs more than a cheap model (measured: ~260 µs of
-client CPU for 64 keys against ~95 µs for the bundled logistic regression on 64 rows).
+``cache_min_model_s``: for a cheap model an MGET round trip costs more than the model call it
+would save (the README's benchmark section says how that was found).
 """
 
 from __future__ import annotations
