@@ -144,14 +144,23 @@ class _Session:
 
 
 def _settled_metrics(url: str, timeout_s: float = 60.0) -> str:
-    """/metrics once the requests a load generator left behind have finished (in flight <= 1)."""
+    """/metrics once the requests a load generator left behind have finished.
+
+    In flight <= 1 is not enough on its own: a request the generator wrote just before closing
+    its connection can still sit unread in the socket buffer, so the request count must also
+    stay the same across two scrapes.
+    """
     deadline = time.monotonic() + timeout_s
+    previous: float | None = None
     while True:
         text = httpx.get(url + "/metrics", timeout=30).text
-        in_flight = _metric(text, "stage5_in_flight_requests")
-        if in_flight <= 1 or "stage5_in_flight_requests" not in text or time.monotonic() > deadline:
+        if "stage5_in_flight_requests" not in text or time.monotonic() > deadline:
             return text
-        time.sleep(0.2)
+        count = _metric(text, "stage5_http_requests_total", 'route="/predict"')
+        if _metric(text, "stage5_in_flight_requests") <= 1 and count == previous:
+            return text
+        previous = count
+        time.sleep(0.3)
 
 
 def _machine_cpu() -> float:
