@@ -116,3 +116,13 @@ async def test_fast_path_reads_a_streamed_body_and_counts_the_route(
     assert response.json()["model_version"] == "1"
     metrics = (await client.get("/metrics")).text
     assert 'stage5_http_requests_total{method="POST",route="/predict",status="200"} 1.0' in metrics
+
+
+async def test_non_finite_features_are_422_not_500(client: httpx.AsyncClient) -> None:
+    for literal in ("NaN", "Infinity", "1e400"):
+        body = '{"features": [' + literal + ", 1, 1, 1, 1, 1, 1, 1, 1, 1]}"
+        response = await client.post(
+            "/predict", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, literal
+        assert "finite" in response.json()["detail"][0]["msg"]

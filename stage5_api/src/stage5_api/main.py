@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from stage5_api.api.routes import health, jobs, monitoring, predict
+from stage5_api.api.validation import validation_error_handler
 from stage5_api.core.config import Settings, get_settings
 from stage5_api.middleware.body_limit import BodySizeLimitMiddleware
 from stage5_api.middleware.predict_fast_path import PredictFastPath
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="ML Prediction API", version="1.0.0", lifespan=lifespan)
     app.state.service = state
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     for module in (predict, health, jobs, monitoring):
         app.include_router(module.router)
     # innermost first: the fast path still runs inside the body limit and the metrics
