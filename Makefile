@@ -38,7 +38,7 @@ setup: .uv ## Install the locked environment (idempotent; seconds when already d
 
 .PHONY: test
 test: setup ## Run every package's test suite (needs PostgreSQL and Redis on 127.0.0.1)
-	@bash scripts/test.sh $(MEMBERS)
+	@UV="$(UV)" bash scripts/test.sh $(MEMBERS)
 
 .PHONY: lint
 lint: setup ## ruff (format + lint) and mypy on every package's src
