@@ -28,14 +28,15 @@ SKELETON_TRIAL = {  # what the unfinished exercise produces: every scenario rais
     name: {"error": "NotImplementedError: etl_pipeline"} for name in GOOD_TRIAL
 }
 SIMULATION = {
-    "success_rate": 1.0, "success_rate_lower_95": 0.999, "succeeded": 3000, "days": 3000,
+    "success_rate": 0.9997, "success_rate_lower_95": 0.9984, "succeeded": 2999, "days": 3000,
     "recovered_automatically": 900, "exactly_once": True,
+    "delivered": 3000, "delivered_rate": 1.0, "delivered_rate_lower_95": 0.999, "healed_days": 1,
 }  # fmt: skip
 
 
-def _scorecard(tmp_path, monkeypatch, trial):
+def _scorecard(tmp_path, monkeypatch, trial, simulation=SIMULATION):
     monkeypatch.setattr(grading, "_trial", lambda ctx, engine: trial)
-    monkeypatch.setattr(grading, "_simulation", lambda ctx: SIMULATION)
+    monkeypatch.setattr(grading, "_simulation", lambda ctx: simulation)
     ctx = GradeContext(
         stage=STAGES["stage4"], impl_spec="", default_impl="stage4_pipelines",
         module_hint="pipeline", work_dir=tmp_path,
@@ -64,6 +65,16 @@ def test_a_failing_engine_shows_its_own_success_rate(tmp_path, monkeypatch):
     trial["transient"]["succeeded"] = 0
     card = _scorecard(tmp_path, monkeypatch, trial)
     assert card.criteria[0].measured == 0.0 and not card.criteria[0].passed
+
+
+def test_success_rate_is_judged_on_days_delivered_without_a_human(tmp_path, monkeypatch):
+    card = _scorecard(tmp_path, monkeypatch, GOOD_TRIAL)
+    assert card.criteria[0].measured == 100.0  # the within-retries 99.97 % is only evidence
+    assert "within the run's own retries 2999/3000" in card.criteria[0].evidence
+    short = {**SIMULATION, "delivered": 2999, "delivered_rate": 0.9997}
+    short["delivered_rate_lower_95"] = 0.9984  # 2999/3000 cannot claim 99.9 % at 95 %
+    card = _scorecard(tmp_path, monkeypatch, GOOD_TRIAL, short)
+    assert not card.criteria[0].passed and not card.criteria[4].passed
 
 
 @pytest.mark.parametrize(

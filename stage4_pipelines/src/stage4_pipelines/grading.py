@@ -89,20 +89,24 @@ def build_checks(ctx: GradeContext) -> list[Check]:
             t = _scenario(trial(engine), "transient")
             sim = simulation()
             engine_ok = t["succeeded"] == t["days"]
+            claim = sim["delivered_rate_lower_95"] >= 0.999
             return Measurement(
                 # the engine's own runs come first: a failing engine shows its own rate
                 value=round(
-                    sim["success_rate"] * 100 if engine_ok else t["succeeded"] / t["days"] * 100, 3
+                    sim["delivered_rate"] * 100 if engine_ok else t["succeeded"] / t["days"] * 100,
+                    3,
                 ),
-                passed=engine_ok and sim["success_rate"] >= 0.999,
+                passed=engine_ok and claim,
                 evidence=(
                     f"{engine}: {t['succeeded']}/{t['days']} real runs loaded exactly under "
-                    f"injected faults {t['faults_injected']}; core simulation: "
-                    f"{sim['succeeded']}/{sim['days']} days "
-                    f"(95% lower bound {sim['success_rate_lower_95']:.4%}"
-                    f"{'' if sim['success_rate_lower_95'] >= 0.999 else ': too few days to claim 99.9% at 95% confidence, use sim_days=3000'}), "
-                    f"{sim['recovered_automatically']} recovered by retries, "
-                    f"exactly-once={sim['exactly_once']}"
+                    f"injected faults {t['faults_injected']}; core simulation of {sim['days']} "
+                    f"days: delivered exactly-once without a human {sim['delivered']}/"
+                    f"{sim['days']} (95% lower bound {sim['delivered_rate_lower_95']:.4%}"
+                    f"{'' if claim else ': below 99.9%, or too few days to claim it (sim_days=3000)'}"
+                    f"), {sim['healed_days']} of them healed by a later run; within the run's own "
+                    f"retries {sim['succeeded']}/{sim['days']} (95% lower bound "
+                    f"{sim['success_rate_lower_95']:.4%}), {sim['recovered_automatically']} "
+                    f"recovered by retries; exactly-once={sim['exactly_once']}"
                 ),
                 details={
                     "engine_runs": t,
@@ -161,7 +165,9 @@ def build_checks(ctx: GradeContext) -> list[Check]:
                     method=(
                         "3 real engine runs under injected 5xx/truncation faults and a killed "
                         "extract, each reconciled with the source; plus the fast-mode core "
-                        "simulation of sim_days days with the same retry policy (3 retries)"
+                        "simulation of sim_days days with the same retry policy (3 retries) and "
+                        "self-healing (7-day lookback): days delivered exactly-once without a "
+                        "human, 95% Clopper-Pearson lower bound >= 99.9%"
                     ),
                     threshold=99.9,
                     unit="%",

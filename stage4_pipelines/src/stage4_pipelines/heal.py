@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from stage4_pipelines.config import PipelineSettings
 from stage4_pipelines.errors import Stage4Error
 from stage4_pipelines.etl import process_day
-from stage4_pipelines.extract import source_from_url
-from stage4_pipelines.warehouse import Warehouse, connect_warehouse
+from stage4_pipelines.extract import Source, source_from_url
+from stage4_pipelines.warehouse import BetweenTables, Warehouse, connect_warehouse
 
-__all__ = ["HealReport", "heal_missed_days", "missed_days"]
+__all__ = ["HealReport", "heal_gaps", "heal_missed_days", "missed_days"]
 
 log = logging.getLogger(__name__)
 
@@ -43,31 +44,54 @@ def missed_days(warehouse: Warehouse, day: date, lookback_days: int) -> list[dat
     return [d for d in window if d > first and d not in loaded]
 
 
+def heal_gaps(
+    day: date,
+    *,
+    source: Source,
+    warehouse: Warehouse,
+    sla_dir: Path,
+    reports_dir: Path,
+    lookback_days: int,
+    run_id: str,
+    between_tables: BetweenTables | None = None,
+) -> HealReport:
+    """Reprocess the gaps before ``day`` once each through :func:`process_day`; never raises
+    for a gap that still fails. The engines' tasks and the reliability simulation share it."""
+    report = HealReport(checked_until=day, missed=missed_days(warehouse, day, lookback_days))
+    for gap in report.missed:
+        try:
+            process_day(
+                gap,
+                source=source,
+                warehouse=warehouse,
+                sla_dir=sla_dir,
+                reports_dir=reports_dir,
+                run_id=f"{run_id}:heal",
+                between_tables=between_tables,
+            )
+        except Stage4Error as exc:
+            log.warning("gap %s still fails (%r); the next run will try again", gap, exc)
+            report.still_failing[gap.isoformat()] = f"{type(exc).__name__}: {exc}"
+        else:
+            report.healed.append(gap)
+    return report
+
+
 def heal_missed_days(day: date, settings: PipelineSettings, *, run_id: str) -> HealReport:
-    """Reprocess the recent gaps before ``day``; never raises for a gap that still fails."""
+    """Reprocess the recent gaps before ``day`` (the engines' heal task); never raises for a
+    gap that still fails."""
     warehouse = connect_warehouse(settings.warehouse_url)
     try:
-        report = HealReport(
-            checked_until=day, missed=missed_days(warehouse, day, settings.heal_lookback_days)
+        return heal_gaps(
+            day,
+            source=source_from_url(
+                settings.source_url, timeout_seconds=settings.request_timeout_seconds
+            ),
+            warehouse=warehouse,
+            sla_dir=settings.sla_dir,
+            reports_dir=settings.reports_dir,
+            lookback_days=settings.heal_lookback_days,
+            run_id=run_id,
         )
-        source = source_from_url(
-            settings.source_url, timeout_seconds=settings.request_timeout_seconds
-        )
-        for gap in report.missed:
-            try:
-                process_day(
-                    gap,
-                    source=source,
-                    warehouse=warehouse,
-                    sla_dir=settings.sla_dir,
-                    reports_dir=settings.reports_dir,
-                    run_id=f"{run_id}:heal",
-                )
-            except Stage4Error as exc:
-                log.warning("gap %s still fails (%r); the next run will try again", gap, exc)
-                report.still_failing[gap.isoformat()] = f"{type(exc).__name__}: {exc}"
-            else:
-                report.healed.append(gap)
-        return report
     finally:
         warehouse.close()
