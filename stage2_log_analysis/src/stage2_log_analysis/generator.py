@@ -5,7 +5,8 @@ hour of traffic at a time, so it writes well over 100 MB/s. The truth is counted
 arrays *before* the text exists, so it is independent of any parser:
 
 * per minute (UTC): requests and 2xx/3xx/4xx/5xx counts, bytes, distinct client IPs;
-* labelled incidents: ``error_spike``, ``traffic_surge``, ``traffic_drop``, ``client_burst``;
+* labelled incidents: ``error_spike``, ``traffic_surge``, ``traffic_drop``, ``client_burst``
+  (scheduled at random after a warm-up, or at the minutes ``incident_plan`` gives);
 * malformed lines (an unclosed quote in the user agent, as seen in real logs), which an
   analyser must count as rejected and never as requests.
 """
@@ -26,10 +27,12 @@ from pydantic import BaseModel, Field
 from stage2_log_analysis.errors import AnalysisConfigError
 
 __all__ = [
+    "DailyStep",
     "GeneratorConfig",
     "GroundTruth",
     "Incident",
     "IncidentKind",
+    "PlannedIncident",
     "generate_log",
     "parse_size",
     "span_days",
@@ -86,6 +89,22 @@ def parse_size(text: str) -> int:
     return int(number * scale[unit])
 
 
+class DailyStep(BaseModel):
+    """A normal daily pattern: traffic × ``factor`` for ``minutes`` from ``hour`` every day."""
+
+    hour: int = Field(ge=0, le=23)  # hour of day in the time zone of ``start``
+    minutes: int = Field(default=60, ge=1, le=1440)
+    factor: float = Field(default=3.0, gt=0)
+
+
+class PlannedIncident(BaseModel):
+    """An incident at a chosen place: ``kind`` from minute ``start`` (after the log's start)."""
+
+    kind: str = Field(pattern="^(error_spike|traffic_surge|client_burst|traffic_drop)$")
+    start: int = Field(ge=0)
+    minutes: int = Field(default=10, ge=1)
+
+
 class GeneratorConfig(BaseModel):
     """What to generate. The traffic rate follows from ``size_bytes`` and ``days``."""
 
@@ -99,6 +118,8 @@ class GeneratorConfig(BaseModel):
     n_clients: int = Field(default=2000, ge=10)
     incidents: bool = True
     warmup_minutes: int = Field(default=120, ge=30)
+    daily_step: DailyStep | None = None
+    incident_plan: list[PlannedIncident] | None = None  # replaces the random schedule
 
 
 class Incident(BaseModel):
@@ -165,14 +186,20 @@ def generate_log(
     rng = np.random.default_rng(config.seed)
     total_minutes = max(int(config.days * 1440), config.warmup_minutes + 30)
     base_rpm = config.size_bytes / (_AVG_LINE_BYTES * total_minutes)
+    if config.daily_step is not None:  # keep the span: the step adds traffic every day
+        step = config.daily_step
+        base_rpm /= 1 + (step.factor - 1) * min(step.minutes, 1440) / 1440
     if base_rpm < 20:
         raise AnalysisConfigError(
             f"size {config.size_bytes} B over {config.days} days is under 20 requests a minute; "
             "raise the size or lower --days"
         )
-    schedule = (
-        _schedule_incidents(rng, total_minutes, config.warmup_minutes) if config.incidents else []
-    )
+    if config.incident_plan is not None:
+        schedule = [(p.kind, p.start, p.start + p.minutes) for p in config.incident_plan]
+    elif config.incidents:
+        schedule = _schedule_incidents(rng, total_minutes, config.warmup_minutes)
+    else:
+        schedule = []
     clients = _client_pool(rng, config.n_clients)
     weights = 1.0 / (np.arange(config.n_clients) + 5.0) ** 1.2
     cdf = np.cumsum(weights / weights.sum())
@@ -293,6 +320,10 @@ def _block(
     minutes = np.arange(minute0, minute0 + n_minutes)
     hour_of_day = (minutes % 1440) / 60.0
     rate = base_rpm * (1.0 + 0.5 * np.sin(2 * np.pi * (hour_of_day - 9.0) / 24.0))
+    if config.daily_step is not None:
+        step = config.daily_step
+        since = (minutes - step.hour * 60) % 1440  # minutes since today's step began
+        rate[since < step.minutes] *= step.factor
     err_p = np.full(n_minutes, 0.005)
     burst = np.zeros(n_minutes)
     burst_client = np.full(n_minutes, -1)
