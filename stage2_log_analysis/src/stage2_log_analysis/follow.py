@@ -6,6 +6,20 @@
 * ``LiveAggregator`` keeps the partial aggregates of the minutes still open. A minute closes
   when the clock passes its end plus ``lateness_s``; it is then emitted once, with its anomaly
   flags. Lines that arrive for an already-closed minute are counted as ``late_lines``.
+
+Output schema. Each frame ``follow_log`` yields has one row per closed minute (UTC), columns
+``LIVE_COLUMNS``: ``minute``; the batch ``minutes/`` statistics (``stats.STAT_COLUMNS``:
+``requests``, ``status_2xx`` .. ``status_other``, ``bytes``, ``error_rate``,
+``distinct_ips``, ``top_ip``, ``top_ip_requests``, ``latency_p50_ms`` .. ``p99``);
+``top_path`` and ``top_path_requests`` (the minute's most requested path, query string
+dropped; missing and 0 for a silent minute); ``anomalies`` (the kinds flagged, comma
+separated, "" if none). Silent minutes between busy ones are emitted with zero counts.
+
+The minute's top paths, ranked, have the shape of the batch ``top_paths/`` table with
+``minute`` in place of ``hour`` (``TOP_PATH_COLUMNS``: ``minute``, ``rank`` 1..n, ``path``,
+``requests``; ties by path name). They go to the ``on_top_paths`` callback of
+``follow_log`` (a frame cannot hold a ranked list and stay a flat Parquet row), and
+``LiveAggregator.last_top_paths`` keeps the latest batch's.
 """
 
 from __future__ import annotations
@@ -26,11 +40,16 @@ from stage2_log_analysis.formats import LogFormat
 from stage2_log_analysis.parser import parse_block
 from stage2_log_analysis.stats import STAT_COLUMNS, build_table
 
-__all__ = ["LIVE_COLUMNS", "LiveAggregator", "Tailer", "follow_log"]
+__all__ = ["LIVE_COLUMNS", "TOP_PATH_COLUMNS", "LiveAggregator", "Tailer", "follow_log"]
 
 Clock = Literal["wall", "event"]
 #: Columns of each frame ``follow_log`` yields: the minute, its statistics and its flags.
-LIVE_COLUMNS = ["minute", *STAT_COLUMNS, "anomalies"]
+LIVE_COLUMNS = ["minute", *STAT_COLUMNS, "top_path", "top_path_requests", "anomalies"]
+#: Columns of the ranked top paths per closed minute (the batch ``top_paths/`` shape).
+TOP_PATH_COLUMNS = ["minute", "rank", "path", "requests"]
+_PATH_SCHEMA = pl.Schema(
+    {"minute": pl.Datetime("us", "UTC"), "path": pl.String(), "requests": pl.Int64()}
+)
 
 
 class Tailer:
@@ -118,13 +137,22 @@ class LiveAggregator:
         *,
         lateness_s: float = 1.0,
         anomaly_config: AnomalyConfig | None = None,
-        history_minutes: int = 240,
+        history_minutes: int | None = None,
+        top_n_paths: int = 10,
     ) -> None:
         self.fmt = fmt
         self.lateness = pd.Timedelta(seconds=lateness_s)
         self.anomaly_config = anomaly_config or AnomalyConfig()
-        self.history_minutes = history_minutes
+        cfg = self.anomaly_config
+        # enough closed minutes for the seasonal baseline (a week of hours) and the rolling one
+        self.history_minutes = history_minutes or max(
+            240, cfg.seasonal_days * 1440 + 60 + cfg.window
+        )
+        self.top_n_paths = top_n_paths
         self.open = Partial.empty()
+        # per-minute path counts of the open minutes (the Partial's paths are per hour)
+        self.open_paths = pl.DataFrame(schema=_PATH_SCHEMA)
+        self.last_top_paths = pd.DataFrame(columns=TOP_PATH_COLUMNS)
         self.closed_until: pd.Timestamp | None = None
         self.max_event: pd.Timestamp | None = None
         self.history = pd.DataFrame(columns=STAT_COLUMNS)
@@ -151,6 +179,17 @@ class LiveAggregator:
             frame = frame.filter(~late)
         block.frame = frame
         self.open = combine_partials([self.open, partial_from_block(block)])
+        paths = (
+            frame.filter(pl.col("path").is_not_null())
+            .group_by(pl.col("timestamp").dt.truncate("1m").alias("minute"), "path")
+            .agg(pl.len().alias("requests"))
+            .cast(_PATH_SCHEMA)
+        )
+        self.open_paths = (
+            pl.concat([self.open_paths, paths])
+            .group_by("minute", "path")
+            .agg(pl.col("requests").sum())
+        )
 
     def close_ready(self, now: pd.Timestamp) -> pd.DataFrame:
         """Emit every minute that ended at least ``lateness`` before ``now`` (oldest first)."""
@@ -167,9 +206,13 @@ class LiveAggregator:
         zero = [c for c in STAT_COLUMNS if c not in ("top_ip",) and not c.startswith("latency")]
         table[zero] = table[zero].fillna(0)
         self.open = _before(self.open, cutoff, keep=True)
+        c = cutoff.to_pydatetime()
+        ready_paths = self.open_paths.filter(pl.col("minute") < c)
+        self.open_paths = self.open_paths.filter(pl.col("minute") >= c)
         self.closed_until = cutoff
         if table.empty:
             return pd.DataFrame(columns=LIVE_COLUMNS)
+        self.last_top_paths = _rank_paths(ready_paths, self.top_n_paths)
         history = pd.concat([self.history, table]) if not self.history.empty else table
         self.history = history.iloc[-self.history_minutes :]
         flags = detect_minute_anomalies(
@@ -181,8 +224,25 @@ class LiveAggregator:
             else pd.Series(dtype=str)
         )
         out = table.reset_index()
+        first = self.last_top_paths[self.last_top_paths["rank"] == 1].set_index("minute")
+        out["top_path"] = out["minute"].map(first["path"]).astype("str")
+        out["top_path_requests"] = out["minute"].map(first["requests"]).fillna(0).astype("int64")
         out["anomalies"] = out["minute"].map(kinds).astype(object).fillna("").astype(str)
         return out[LIVE_COLUMNS]
+
+
+def _rank_paths(paths: pl.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` most requested paths of each minute, ranked (ties: by path, as in batch)."""
+    top = (
+        paths.sort(["minute", "requests", "path"], descending=[False, True, False])
+        .group_by("minute", maintain_order=True)
+        .head(n)
+        .with_columns(pl.int_range(1, pl.len() + 1).over("minute").alias("rank"))
+        .to_pandas()
+    )
+    if top.empty:
+        return pd.DataFrame(columns=TOP_PATH_COLUMNS)
+    return top[TOP_PATH_COLUMNS]
 
 
 def follow_log(
@@ -193,11 +253,14 @@ def follow_log(
     clock: Clock = "wall",
     stop: Callable[[], bool] | None = None,
     anomaly_config: AnomalyConfig | None = None,
+    on_top_paths: Callable[[pd.DataFrame], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Tail ``path`` and yield closed minutes as they close (until ``stop()`` returns True).
 
     ``clock="wall"`` closes minutes by the machine's clock (a live server log);
-    ``clock="event"`` by the newest timestamp seen (replaying an old log).
+    ``clock="event"`` by the newest timestamp seen (replaying an old log). Each yielded frame
+    has the ``LIVE_COLUMNS`` (see the module docstring); ``on_top_paths``, if given, receives
+    the same minutes' ranked top paths (``TOP_PATH_COLUMNS``) just before the frame is yielded.
     """
     tailer = Tailer(path)
     agg = LiveAggregator(lateness_s=lateness_s, anomaly_config=anomaly_config)
@@ -213,6 +276,8 @@ def follow_log(
             if now is not None:
                 rows = agg.close_ready(now)
                 if not rows.empty:
+                    if on_top_paths is not None:
+                        on_top_paths(agg.last_top_paths)
                     yield rows
             if stop is not None and stop():
                 return
