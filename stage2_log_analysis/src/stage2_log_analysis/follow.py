@@ -12,14 +12,17 @@ Output schema. Each frame ``follow_log`` yields has one row per closed minute (U
 ``requests``, ``status_2xx`` .. ``status_other``, ``bytes``, ``error_rate``,
 ``distinct_ips``, ``top_ip``, ``top_ip_requests``, ``latency_p50_ms`` .. ``p99``);
 ``top_path`` and ``top_path_requests`` (the minute's most requested path, query string
-dropped; missing and 0 for a silent minute); ``anomalies`` (the kinds flagged, comma
+dropped; lines whose request has no parsable path, such as a TLS handshake sent to port 80,
+are left out; missing and 0 for a silent minute); ``anomalies`` (the kinds flagged, comma
 separated, "" if none). Silent minutes between busy ones are emitted with zero counts.
 
 The minute's top paths, ranked, have the shape of the batch ``top_paths/`` table with
 ``minute`` in place of ``hour`` (``TOP_PATH_COLUMNS``: ``minute``, ``rank`` 1..n, ``path``,
 ``requests``; ties by path name). They go to the ``on_top_paths`` callback of
-``follow_log`` (a frame cannot hold a ranked list and stay a flat Parquet row), and
-``LiveAggregator.last_top_paths`` keeps the latest batch's.
+``follow_log``, and ``LiveAggregator.last_top_paths`` keeps the latest batch's. They are
+not a list column of the minute rows because a nested list column written by pandas 3.1
+(ArrowDtype) could not be read back by ``pd.read_parquet`` here, and an untyped one gets
+no stable Parquet type in a batch of silent minutes.
 """
 
 from __future__ import annotations
