@@ -1,12 +1,16 @@
 """Benchmark: the naive roadmap endpoint vs this service at 1000 connections, in one run.
 
-    uv run --frozen python stage5_api/bench/run.py                 # defaults (≈ 6 minutes)
+    uv run --frozen python stage5_api/bench/run.py                 # defaults (≈ 8 minutes)
     uv run --frozen python stage5_api/bench/run.py --duration 8 --rounds 2 --point-s 4
+    uv run --frozen python stage5_api/bench/run.py --models forest --no-loops --no-sweeps \
+        --out /tmp/bench                                            # one model, closed loop only
 
-Interleaves naive and service runs (A B A B) with wrk at 1000 connections, compares the event
-loops (asyncio vs uvloop) on the service, and sweeps constant request rates with the open-loop
-generator for a latency-vs-throughput chart. Writes ``results/bench.json`` and
-``results/latency_vs_throughput.png``; CPU seconds of server and machine are recorded per run.
+For each bundled model (a logistic regression and a random forest of 100 trees: the model's
+cost per call decides the design), interleaves naive and service runs (A B A B) with wrk at 1000
+connections; then compares the event loops (asyncio vs uvloop) on the service, and sweeps
+constant request rates with the open-loop generator for a latency-vs-throughput chart (logistic
+regression). Writes ``bench.json`` and ``latency_vs_throughput.png`` to ``--out``; CPU seconds
+of server and machine are recorded per run, and each model's in-process cost per call.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import platform
 import statistics
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -31,6 +36,7 @@ from gradekit.scorecard import write_atomic
 from stage5_api.loadtest.openloop import run_open_loop
 from stage5_api.loadtest.server import AppTarget, UvicornServer
 from stage5_api.loadtest.wrk import run_wrk, wrk_version
+from stage5_api.services.bundled_model import BUNDLED_KINDS, train_bundled_model
 
 HERE = Path(__file__).resolve().parent
 NAIVE = AppTarget("stage5_api.naive:app")
@@ -54,8 +60,37 @@ def _machine_cpu() -> float:
     return float(t.user + t.system)
 
 
-def _closed(target: AppTarget, *, loop: str, workers: int, duration: float, seed: int) -> dict:
-    env = {"STAGE5_CACHE_PREFIX": f"stage5bench:{uuid.uuid4().hex}:"}
+def _model_cost_ms(kind: str, batch_sizes: tuple[int, ...] = (1, 64)) -> dict[str, float]:
+    """In-process milliseconds per ``predict_proba`` call by batch size (median of 15 calls)."""
+    import numpy as np
+
+    model = train_bundled_model(kind)
+    out = {}
+    for n in batch_sizes:
+        rows = np.random.default_rng(n).uniform(-2, 2, size=(n, 10))
+        model.predict_proba(rows)  # type: ignore[attr-defined]  # warm-up
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            model.predict_proba(rows)  # type: ignore[attr-defined]
+            times.append(time.perf_counter() - started)
+        out[f"rows_{n}"] = round(1000 * statistics.median(times), 3)
+    return out
+
+
+def _closed(
+    target: AppTarget,
+    *,
+    loop: str,
+    workers: int,
+    duration: float,
+    seed: int,
+    model: str = "logreg",
+) -> dict:
+    env = {
+        "STAGE5_CACHE_PREFIX": f"stage5bench:{uuid.uuid4().hex}:",
+        "STAGE5_BUNDLED_MODEL": model,
+    }
     with UvicornServer(target, workers=workers, loop=loop, env=env) as server:
         run_wrk(server.url + "/predict", BODY, connections=100, duration_s=2)  # warm-up
         cpu0, m0 = server.cpu_seconds(), _machine_cpu()
@@ -91,30 +126,35 @@ def _sweep(target: AppTarget, rates: list[float], point_s: float, workers: int) 
     return out
 
 
-def _chart(sweeps: dict[str, list[dict]], closed: dict[str, list[dict]], path: Path) -> None:
+def _chart(
+    sweeps: dict[str, list[dict]], by_model: dict[str, dict[str, list[dict]]], path: Path
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    colors = {"naive": "#d62728", "service": "#1f77b4"}
+    markers = {"logreg": "x", "forest": "^"}
     fig, ax = plt.subplots(figsize=(8, 5))
-    for (name, points), color in zip(sweeps.items(), ("#d62728", "#1f77b4"), strict=False):
+    for name, points in sweeps.items():
         ax.plot(
             [p["achieved_rps"] for p in points],
             [p["p99_ms"] for p in points],
             "o-",
-            color=color,
-            label=f"{name}: open loop, p99 from intended send time",
+            color=colors[name],
+            label=f"{name}, logreg: open loop, p99 from intended send time",
         )
-        runs = closed[name]
-        ax.scatter(
-            [r["rps"] for r in runs],
-            [r["p99_ms"] for r in runs],
-            marker="x",
-            s=80,
-            color=color,
-            label=f"{name}: wrk 1000 connections (closed loop)",
-        )
+    for kind, runs_by_server in by_model.items():
+        for name, runs in runs_by_server.items():
+            ax.scatter(
+                [r["rps"] for r in runs],
+                [r["p99_ms"] for r in runs],
+                marker=markers.get(kind, "s"),
+                s=80,
+                color=colors[name],
+                label=f"{name}, {kind}: wrk 1000 connections (closed loop)",
+            )
     ax.axhline(100, color="grey", ls="--", lw=1, label="100 ms target")
     ax.set_yscale("log")
     ax.set_xlabel("throughput (successful req/s)")
@@ -128,10 +168,26 @@ def _chart(sweeps: dict[str, list[dict]], closed: dict[str, list[dict]], path: P
     tmp.replace(path)
 
 
+def _median_summary(runs: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
+    keys = ("rps", "p50_ms", "p99_ms", "max_ms", "failed")
+    return {
+        name: {k: statistics.median(r[k] for r in rs) for k in keys}
+        for name, rs in runs.items()
+        if rs
+    }
+
+
 def main(
     duration: Annotated[float, typer.Option(help="seconds per 1000-connection run")] = 20,
-    rounds: Annotated[int, typer.Option(help="naive/service pairs, interleaved")] = 3,
+    rounds: Annotated[int, typer.Option(help="naive/service pairs per model, interleaved")] = 3,
     workers: Annotated[int, typer.Option(help="uvicorn workers per server")] = 2,
+    models: Annotated[
+        str, typer.Option(help=f"bundled models to compare, comma-separated ({BUNDLED_KINDS})")
+    ] = "logreg,forest",
+    loops: Annotated[bool, typer.Option(help="compare uvloop and asyncio")] = True,
+    sweeps_on: Annotated[
+        bool, typer.Option("--sweeps/--no-sweeps", help="open-loop rate sweeps")
+    ] = True,
     rates: Annotated[str, typer.Option(help="open-loop rates, comma-separated")] = (
         "250,500,1000,1500,2000,3000"
     ),
@@ -140,36 +196,56 @@ def main(
 ) -> None:
     """Run the whole benchmark and write JSON + PNG."""
     rate_list = [float(r) for r in rates.split(",")]
-    closed: dict[str, list[dict]] = {"naive": [], "service": []}
-    loops: dict[str, dict] = {}
+    kinds = [k.strip() for k in models.split(",") if k.strip()]
+    unknown = sorted(set(kinds) - set(BUNDLED_KINDS))
+    if unknown or not kinds:
+        raise typer.BadParameter(f"--models {models!r}: use some of {', '.join(BUNDLED_KINDS)}")
+    by_model: dict[str, dict[str, list[dict]]] = {k: {"naive": [], "service": []} for k in kinds}
+    loop_runs: dict[str, dict] = {}
     sweeps: dict[str, list[dict]] = {}
-    steps = 2 * rounds + 2 + 2
+    steps = 2 * rounds * len(kinds) + (2 if loops else 0) + (2 if sweeps_on else 0)
     with Progress(console=console) as progress:
         task = progress.add_task("benchmark", total=steps)
-        for i in range(rounds):
-            for name, target in (("naive", NAIVE), ("service", SERVICE)):
-                progress.update(task, description=f"round {i + 1}: {name} at 1000 connections")
-                closed[name].append(
-                    _closed(target, loop="asyncio", workers=workers, duration=duration, seed=i)
-                )
-                progress.advance(task)
-        for loop in ("uvloop", "asyncio"):
+        for kind in kinds:
+            for i in range(rounds):
+                for name, target in (("naive", NAIVE), ("service", SERVICE)):
+                    progress.update(
+                        task, description=f"{kind}, round {i + 1}: {name} at 1000 connections"
+                    )
+                    by_model[kind][name].append(
+                        _closed(
+                            target,
+                            loop="asyncio",
+                            workers=workers,
+                            duration=duration,
+                            seed=i,
+                            model=kind,
+                        )
+                    )
+                    progress.advance(task)
+        for loop in ("uvloop", "asyncio") if loops else ():
             progress.update(task, description=f"service with the {loop} loop")
-            loops[loop] = _closed(SERVICE, loop=loop, workers=workers, duration=duration, seed=99)
+            loop_runs[loop] = _closed(
+                SERVICE, loop=loop, workers=workers, duration=duration, seed=99
+            )
             progress.advance(task)
-        for name, target in (("naive", NAIVE), ("service", SERVICE)):
+        for name, target in (("naive", NAIVE), ("service", SERVICE)) if sweeps_on else ():
             progress.update(task, description=f"open-loop sweep: {name}")
             sweeps[name] = _sweep(target, rate_list, point_s, workers)
             progress.advance(task)
 
-    def med(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in closed[name])
-
-    summary = {
-        name: {k: med(name, k) for k in ("rps", "p50_ms", "p99_ms", "max_ms", "failed")}
-        for name in closed
-    }
-    ratio = summary["service"]["rps"] / summary["naive"]["rps"] if summary["naive"]["rps"] else 0
+    model_results: dict[str, dict[str, Any]] = {}
+    for kind, runs in by_model.items():
+        summary = _median_summary(runs)
+        naive_rps = summary["naive"]["rps"]
+        model_results[kind] = {
+            "model_ms_per_call": _model_cost_ms(kind),
+            "runs": runs,
+            "median": summary,
+            "throughput_ratio_service_over_naive": (
+                round(summary["service"]["rps"] / naive_rps, 2) if naive_rps else None
+            ),
+        }
     result: dict[str, Any] = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", "stage5_api/bench/run.py", *sys.argv[1:]]),
@@ -177,17 +253,20 @@ def main(
             "cpus": psutil.cpu_count(),
             "python": platform.python_version(),
             "note": "shared 2-core machine; load generator on the same machine",
+            "load_average_at_end": [round(x, 2) for x in psutil.getloadavg()],
         },
         "params": {
             "duration_s": duration,
             "rounds": rounds,
             "workers": workers,
+            "models": kinds,
             "rates": rate_list,
             "point_s": point_s,
             "connections": 1000,
             "seeds": list(range(rounds)),
             "rows": "random 10-feature rows per request",
-            "model": "bundled LogisticRegression, 10 features",
+            "model": "bundled LogisticRegression (logreg) and RandomForestClassifier with 100 "
+            "trees (forest), 10 features; loops and sweeps use logreg",
         },
         "versions": {
             "wrk": wrk_version(),
@@ -206,31 +285,41 @@ def main(
                 )
             },
         },
-        "closed_loop_runs": closed,
-        "closed_loop_median": summary,
-        "throughput_ratio_service_over_naive": round(ratio, 2),
-        "event_loops": loops,
+        "models": model_results,
+        "event_loops": loop_runs,
         "open_loop_sweeps": sweeps,
     }
+    if "logreg" in model_results:  # the headline figures, under their earlier keys
+        result["closed_loop_runs"] = model_results["logreg"]["runs"]
+        result["closed_loop_median"] = model_results["logreg"]["median"]
+        result["throughput_ratio_service_over_naive"] = model_results["logreg"][
+            "throughput_ratio_service_over_naive"
+        ]
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "bench.json", json.dumps(result, indent=2) + "\n")
-    _chart(sweeps, closed, out / "latency_vs_throughput.png")
+    _chart(sweeps, by_model, out / "latency_vs_throughput.png")
 
-    table = Table(title=f"1000 connections, median of {rounds} interleaved runs")
-    for col in ("server", "req/s", "p50 ms", "p99 ms", "max ms", "failed"):
+    table = Table(title=f"1000 connections, median of {rounds} interleaved runs per model")
+    for col in ("model", "ms/call (1, 64 rows)", "server", "req/s", "p50 ms", "p99 ms"):
         table.add_column(col)
-    for name, s in summary.items():
-        table.add_row(
-            name,
-            f"{s['rps']:.0f}",
-            f"{s['p50_ms']:.0f}",
-            f"{s['p99_ms']:.0f}",
-            f"{s['max_ms']:.0f}",
-            f"{s['failed']:.0f}",
-        )
+    for col in ("max ms", "failed", "service/naive"):
+        table.add_column(col)
+    for kind, res in model_results.items():
+        cost = res["model_ms_per_call"]
+        for name, m in res["median"].items():
+            table.add_row(
+                kind,
+                f"{cost['rows_1']:.2f}, {cost['rows_64']:.2f}",
+                name,
+                f"{m['rps']:.0f}",
+                f"{m['p50_ms']:.0f}",
+                f"{m['p99_ms']:.0f}",
+                f"{m['max_ms']:.0f}",
+                f"{m['failed']:.0f}",
+                f"{res['throughput_ratio_service_over_naive']}×" if name == "service" else "",
+            )
     console.print(table)
-    console.print(f"throughput ratio service/naive: [bold]{ratio:.2f}×[/]")
-    for loop, r in loops.items():
+    for loop, r in loop_runs.items():
         console.print(
             f"service, {loop} loop: {r['rps']:.0f} req/s, p99 {r['p99_ms']:.0f} ms, "
             f"max {r['max_ms']:.0f} ms, failed {r['failed']}"

@@ -126,3 +126,32 @@ async def test_non_finite_features_are_422_not_500(client: httpx.AsyncClient) ->
         )
         assert response.status_code == 422, literal
         assert "finite" in response.json()["detail"][0]["msg"]
+
+
+async def test_forest_kind_serves_the_bundled_random_forest(make_settings, app_client) -> None:
+    import numpy as np
+
+    from stage5_api.services.bundled_model import train_bundled_model
+
+    forest = train_bundled_model("forest")
+    assert len(forest.estimators_) == 100  # type: ignore[attr-defined]
+    rows = np.random.default_rng(3).uniform(-2, 2, size=(12, 10)).round(3)
+    app = create_app(make_settings(bundled_model="forest"))
+    async for c in app_client(app):
+        responses = await asyncio.gather(
+            *(c.post("/predict", json={"features": row.tolist()}) for row in rows)
+        )
+    proba = forest.predict_proba(rows)  # type: ignore[attr-defined]
+    for response, p in zip(responses, proba, strict=True):
+        body = response.json()
+        assert body["prediction"] == float(p.argmax())
+        assert abs(body["confidence"] - float(p.max())) < 1e-9
+
+
+def test_unknown_bundled_kind_names_the_choices() -> None:
+    import pytest
+
+    from stage5_api.services.bundled_model import train_bundled_model
+
+    with pytest.raises(ValueError, match="logreg, forest"):
+        train_bundled_model("tree")

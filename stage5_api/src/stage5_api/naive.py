@@ -1,7 +1,8 @@
 """The roadmap's naive endpoint, kept as the benchmark's baseline: one model call per request.
 
 No batching, no cache, no admission control, default JSON response: what most first versions
-look like. ``uvicorn stage5_api.naive:app``.
+look like. ``uvicorn stage5_api.naive:app``; ``STAGE5_BUNDLED_MODEL=forest`` serves the random
+forest instead of the logistic regression, as the service does.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import time
 import numpy as np
 from fastapi import FastAPI
 
+from stage5_api.core.config import get_settings
 from stage5_api.models import PredictionRequest, PredictionResponse
 from stage5_api.services.bundled_model import BUNDLED_VERSION, train_bundled_model
 
 __all__ = ["app"]
 
 app = FastAPI(title="Naive ML Prediction API", version="0.0.1")
-_model = train_bundled_model()
+_model = train_bundled_model(get_settings().bundled_model)
 
 
 @app.post("/predict", response_model=PredictionResponse)

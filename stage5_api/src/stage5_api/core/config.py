@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_API_KEY", "Settings", "get_settings"]
+__all__ = ["DEFAULT_API_KEY", "ModelKind", "Settings", "get_settings"]
 
 DEFAULT_API_KEY = "changethis"
+ModelKind = Literal["logreg", "forest"]  # the bundled models (services/bundled_model.py)
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,10 @@ class Settings(BaseSettings):
     )
     model_name: str = Field(
         default="stage5-classifier", description="registered model name in MLflow"
+    )
+    bundled_model: ModelKind = Field(
+        default="logreg",
+        description="model served without MLflow: logreg (~0.1 ms a call) or forest (100 trees)",
     )
     registry_refresh_s: float = Field(
         default=10.0, gt=0, description="how often aliases are re-read"

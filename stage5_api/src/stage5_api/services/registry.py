@@ -27,9 +27,15 @@ class ModelRegistry(Protocol):
 
 
 class BundledRegistry:
-    """One version, ``1``, reachable as ``latest``, ``1`` or the alias ``champion``."""
+    """One version, ``1``, reachable as ``latest``, ``1`` or the alias ``champion``.
+
+    ``kind`` picks the bundled model (``logreg`` or ``forest``, see ``bundled_model``).
+    """
 
     ALIASES = ("latest", BUNDLED_VERSION, "champion")
+
+    def __init__(self, kind: str = "logreg") -> None:
+        self.kind = kind
 
     def resolve(self, ref: str) -> str:
         """Map the three known references to version 1."""
@@ -41,7 +47,7 @@ class BundledRegistry:
         """Train the bundled model (deterministic, so every worker gets the same one)."""
         if version != BUNDLED_VERSION:
             raise ModelNotFound(version, known=BUNDLED_VERSION)
-        return train_bundled_model()
+        return train_bundled_model(self.kind)
 
 
 class MlflowRegistry:

@@ -45,7 +45,7 @@ class ServiceState:
 def _registry(settings: Settings) -> ModelRegistry:
     if settings.mlflow_tracking_uri:
         return MlflowRegistry(settings.mlflow_tracking_uri, settings.model_name)
-    return BundledRegistry()
+    return BundledRegistry(settings.bundled_model)
 
 
 def build_state(settings: Settings) -> ServiceState:
