@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     )
     max_queue_depth: int = Field(default=2000, ge=1, description="queued requests before 503")
     retry_after_s: int = Field(default=1, ge=1, description="Retry-After sent with a 503")
+    # garbage collector (services/gc_tuning.py: full collections stalled every request in flight)
+    gc_freeze: bool = Field(
+        default=True, description="gc.freeze() once the model is loaded (start-up objects)"
+    )
+    gc_gen0_threshold: int = Field(
+        default=20_000, ge=0, description="young-generation GC threshold; 0 = Python's 700"
+    )
     # Redis cache
     redis_url: str | None = Field(
         default="redis://127.0.0.1:6379/0", description="None disables the cache"

@@ -22,6 +22,7 @@ __all__ = ["CONTENT_TYPE_LATEST", "ServiceMetrics"]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+GC_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class ServiceMetrics:
@@ -87,6 +88,13 @@ class ServiceMetrics:
             "stage5_errors",
             "Errors by kind (overloaded, not_found, validation, internal)",
             ["kind"],
+            registry=r,
+        )
+        self.gc_pause = Histogram(
+            "stage5_gc_pause_seconds",
+            "Garbage-collector pauses (every request in flight waits through each one)",
+            ["generation"],
+            buckets=GC_BUCKETS,
             registry=r,
         )
         self.jobs = Counter(

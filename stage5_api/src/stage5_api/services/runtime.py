@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from stage5_api.core.config import Settings
 from stage5_api.services.batcher import MicroBatcher
 from stage5_api.services.cache import PredictionCache
+from stage5_api.services.gc_tuning import GcTuning
 from stage5_api.services.jobs import JobStore
 from stage5_api.services.metrics import ServiceMetrics
 from stage5_api.services.model_store import ModelStore
@@ -25,6 +26,7 @@ class ServiceState:
     cache: PredictionCache
     batcher: MicroBatcher
     jobs: JobStore
+    gc_tuning: GcTuning
     ready: bool = False
 
     async def start(self) -> None:
@@ -33,6 +35,7 @@ class ServiceState:
         self.metrics.model_info.labels(model.version).set(1)
         await self.cache.ping()
         self.batcher.start()
+        self.gc_tuning.apply()  # last: everything loaded so far is frozen out of GC scans
         self.ready = True
 
     async def stop(self) -> None:
@@ -40,6 +43,7 @@ class ServiceState:
         self.ready = False
         await self.batcher.stop()
         await self.cache.close()
+        self.gc_tuning.restore()
 
 
 def _registry(settings: Settings) -> ModelRegistry:
@@ -75,4 +79,5 @@ def build_state(settings: Settings) -> ServiceState:
         cache=cache,
         batcher=batcher,
         jobs=JobStore(settings.data_dir),
+        gc_tuning=GcTuning(settings.gc_freeze, settings.gc_gen0_threshold, metrics.gc_pause),
     )
