@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from stage2_log_analysis.aggregate import combine_partials
 from stage2_log_analysis.analysis import analyze, plan_work
 from stage2_log_analysis.engines import dask_client, run_dask, run_local
 from stage2_log_analysis.errors import AnalysisConfigError
@@ -37,7 +38,7 @@ def test_dask_engine_equals_local_engine_to_the_row(small_log):
     work = plan_work([path], range_bytes=1 << 20)
     local = run_local(work)
     with dask_client(n_workers=2, processes=False) as client:
-        distributed = run_dask(work, client)
+        distributed = combine_partials(run_dask(work, client))
     from stage2_log_analysis.stats import build_table, top_paths
 
     for level in ("minute", "hour", "day"):

@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 from pydantic import BaseModel
 
-from stage2_log_analysis.aggregate import Partial
+from stage2_log_analysis.aggregate import Partial, combine_partials
 from stage2_log_analysis.anomaly import AnomalyConfig, detect_minute_anomalies
 from stage2_log_analysis.engines import dask_client, run_dask, run_local
 from stage2_log_analysis.errors import AnalysisConfigError
@@ -129,7 +129,8 @@ def analyze(
             workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
             startup = time.perf_counter() - t0
             with _progress(total, progress, f"analyze (dask, {workers} workers)") as advance:
-                partial = run_dask(work, client, advance=advance)  # type: ignore[arg-type]
+                groups = run_dask(work, client, advance=advance)  # type: ignore[arg-type]
+        partial = combine_partials(groups)  # after the workers exit: peaks do not add up
     return finish(partial, paths, work, engine, workers, started, anomaly_config, startup)
 
 

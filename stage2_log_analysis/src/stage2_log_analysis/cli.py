@@ -170,4 +170,7 @@ app.command()(generate)
 
 def main() -> None:
     """Entry point of the ``logan`` script."""
+    from stage2_log_analysis.allocator import configure_allocator
+
+    configure_allocator()  # before Polars is imported: see allocator.py
     app()

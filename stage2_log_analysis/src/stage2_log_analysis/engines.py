@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from stage2_log_analysis.aggregate import Partial, combine_partials, partial_from_block
+from stage2_log_analysis.allocator import configure_allocator
 from stage2_log_analysis.errors import AnalysisConfigError
 from stage2_log_analysis.formats import LogFormat
 from stage2_log_analysis.parser import parse_block
@@ -37,22 +38,33 @@ def analyze_range(
 
 
 class _Folder:
-    """Accumulates partials, folding them every few so memory stays bounded."""
+    """Collects partials and folds them in groups, so memory stays near the size of the result.
+
+    Consecutive byte ranges cover consecutive minutes, so a group of partials shrinks when it is
+    folded (shared boundary minutes merge) while folding a group into one ever-growing total
+    would re-aggregate the whole total each time. The groups are combined once, at the end:
+    by ``result()`` here, or by the caller after the Dask workers are gone (``run_dask``).
+    """
 
     def __init__(self) -> None:
-        self.total = Partial.empty()
+        self.groups: list[Partial] = []
         self.pending: list[Partial] = []
 
     def add(self, partial: Partial) -> None:
         self.pending.append(partial)
         if len(self.pending) >= _FOLD_EVERY:
-            self.flush()
-
-    def flush(self) -> Partial:
-        if self.pending:
-            self.total = combine_partials([self.total, *self.pending])
+            self.groups.append(combine_partials(self.pending))
             self.pending = []
-        return self.total
+
+    def folded(self) -> list[Partial]:
+        """Every group, the last one possibly partial; ``combine_partials`` of them is the total."""
+        if self.pending:
+            self.groups.append(combine_partials(self.pending))
+            self.pending = []
+        return self.groups
+
+    def result(self) -> Partial:
+        return combine_partials(self.folded())
 
 
 def run_local(
@@ -67,7 +79,7 @@ def run_local(
         folder.add(analyze_range(rng, fmt, block_bytes))
         if advance:
             advance(rng.size)
-    return folder.flush()
+    return folder.result()
 
 
 @contextmanager
@@ -98,6 +110,7 @@ def dask_client(
     saved = os.environ.get("POLARS_MAX_THREADS")
     if processes:
         os.environ["POLARS_MAX_THREADS"] = "1"
+        configure_allocator()  # workers return freed memory at once (see allocator.py)
     try:
         cluster = LocalCluster(
             n_workers=n_workers,
@@ -121,8 +134,13 @@ def run_dask(
     *,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     advance: Advance | None = None,
-) -> Partial:
-    """Map ``analyze_range`` over the ranges on the cluster; fold partials as they finish."""
+) -> list[Partial]:
+    """Map ``analyze_range`` over the ranges on the cluster; fold partials as they finish.
+
+    Returns the folded groups, not their total: ``combine_partials`` of them is the result.
+    The final combine is the biggest aggregation of the run, and ``analyze`` does it after the
+    cluster has shut down, so the client's peak never adds up with the workers'.
+    """
     from distributed import Client, as_completed
 
     assert isinstance(client, Client)
@@ -134,4 +152,4 @@ def run_dask(
         if advance:
             advance(sizes[future.key])
         future.release()
-    return folder.flush()
+    return folder.folded()

@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: ``python -m stage2_log_analysis.probe TASK --impl SPEC ARGS...``."""
     args = list(sys.argv[1:] if argv is None else argv)
     task = args.pop(0)
+    # Every implementation runs with the allocator setting `logan` uses (see allocator.py).
+    from stage2_log_analysis.allocator import configure_allocator
+
+    configure_allocator()
     impl = ""
     if args[:1] == ["--impl"]:
         impl = args[1]

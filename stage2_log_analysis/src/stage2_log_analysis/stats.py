@@ -78,21 +78,30 @@ def _status_pivot(status: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
 
 
 def _ip_stats(partial: Partial, every: str, level: str) -> pd.DataFrame:
+    """Distinct clients and the busiest client per period (ties: the smallest hash, any engine)."""
     per = (
-        partial.ips.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+        partial.ips.lazy()
+        .with_columns(pl.col("minute").dt.truncate(every).alias(level))
         .group_by(level, "ip_hash")
         .agg(pl.col("requests").sum())
     )
-    distinct = per.group_by(level).agg(pl.len().alias("distinct_ips"))
-    top = (
-        per.sort([level, "requests", "ip_hash"], descending=[False, True, False])
-        .group_by(level, maintain_order=True)
-        .first()
-        .join(partial.ip_names, on="ip_hash", how="left")
-        .select(level, pl.col("ip").alias("top_ip"), pl.col("requests").alias("top_ip_requests"))
+    # Streaming group-bys, no global sort: the (minute, ip) table is the biggest thing we hold.
+    stats = per.group_by(level).agg(
+        pl.len().alias("distinct_ips"), pl.col("requests").max().alias("top_ip_requests")
     )
-    out = distinct.join(top, on=level, how="left").to_pandas().set_index(level)
-    return out
+    top = (
+        per.join(stats, on=level)
+        .filter(pl.col("requests") == pl.col("top_ip_requests"))
+        .group_by(level)
+        .agg(pl.col("ip_hash").min())
+    )
+    out = (
+        stats.join(top, on=level, how="left")
+        .join(partial.ip_names.lazy(), on="ip_hash", how="left")
+        .select(level, "distinct_ips", pl.col("ip").alias("top_ip"), "top_ip_requests")
+        .collect(engine="streaming")
+    )
+    return out.to_pandas().set_index(level)
 
 
 def _latency_percentiles(latency: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
@@ -123,7 +132,14 @@ def _latency_percentiles(latency: pl.DataFrame, every: str, level: str) -> pd.Da
 
 def top_paths(partial: Partial, n: int = 10) -> pd.DataFrame:
     """The ``n`` most requested paths per hour: a Series on an (hour, path) MultiIndex, reset."""
-    paths = partial.paths.to_pandas()
+    # Polars first keeps each hour's candidates (every path tied with or above the n-th count):
+    # scanners make the (hour, path) table long, and pandas only needs the head of it.
+    paths = (
+        partial.paths.lazy()
+        .filter(pl.col("requests") >= pl.col("requests").top_k(n).min().over("hour"))
+        .collect(engine="streaming")
+        .to_pandas()
+    )
     if paths.empty:
         return pd.DataFrame(columns=["hour", "rank", "path", "requests"])
     series = paths.set_index(["hour", "path"])["requests"].sort_index()

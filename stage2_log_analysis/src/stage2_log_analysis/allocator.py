@@ -1,0 +1,38 @@
+"""Make Polars give freed memory back to the OS at once (a bounded-memory batch job needs it).
+
+Polars allocates with jemalloc, which keeps freed pages for ~10 s before returning them, so the
+RSS of a process that aggregates block after block climbs far above what it holds
+(``python stage2_log_analysis/bench/memory.py`` measures both settings side by side). jemalloc reads
+its options once, when the process starts, from ``_RJEM_MALLOC_CONF`` (Polars' jemalloc is built
+with the ``_rjem_`` prefix; see pola-rs/polars#23128), so the variable must be in the environment
+*before* Polars is imported. ``logan``, the grader's probe and the Dask workers this package
+starts set it; a library user sets it in the shell: ``export _RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0``.
+
+A Dask cluster you did not start here needs the same variable in its workers' environment.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["ALLOCATOR_ENV", "RETURN_MEMORY_AT_ONCE", "allocator_configured", "configure_allocator"]
+
+ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+#: Return dirty and muzzy pages immediately instead of after 10 s.
+RETURN_MEMORY_AT_ONCE = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+def configure_allocator() -> bool:
+    """Set ``_RJEM_MALLOC_CONF`` unless the user set it; True when it will take effect here.
+
+    It only takes effect in this process when Polars is not imported yet; child processes
+    started afterwards (Dask workers) inherit it either way.
+    """
+    os.environ.setdefault(ALLOCATOR_ENV, RETURN_MEMORY_AT_ONCE)
+    return "polars" not in sys.modules
+
+
+def allocator_configured() -> bool:
+    """Whether this process's environment asks jemalloc to return memory (for reports)."""
+    return bool(os.environ.get(ALLOCATOR_ENV))
