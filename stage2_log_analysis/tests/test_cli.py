@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from typer.testing import CliRunner
 
 from stage2_log_analysis.cli import app
@@ -45,3 +46,8 @@ def test_follow_for_a_fixed_duration_writes_parquet(tmp_path: Path):
     )
     assert result.exit_code == 0, result.output
     assert list((out / "minutes").rglob("live-*.parquet"))
+    (top_file,) = list((out / "top_paths").rglob("live-*.parquet"))
+    top = pd.read_parquet(top_file)
+    assert top[["rank", "path", "requests"]].to_dict("records") == [
+        {"rank": 1, "path": "/", "requests": 1}
+    ]

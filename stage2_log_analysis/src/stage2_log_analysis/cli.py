@@ -74,7 +74,8 @@ def analyze(
 
 def _live_table(rows: pd.DataFrame) -> Table:
     table = Table(title="logan follow — closed minutes (UTC)")
-    for col in ("minute", "requests", "5xx", "error rate", "distinct IPs", "top IP", "anomalies"):
+    columns = ("minute", "requests", "5xx", "error rate", "distinct IPs", "top IP", "top path")
+    for col in (*columns, "anomalies"):
         table.add_column(col)
     for r in rows.tail(15).to_dict("records"):
         table.add_row(
@@ -83,10 +84,16 @@ def _live_table(rows: pd.DataFrame) -> Table:
             f"{int(r['status_5xx']):,}",
             f"{float(r['error_rate']):.2%}",
             f"{int(r['distinct_ips']):,}",
-            str(r["top_ip"] or "-"),
+            _text(r.get("top_ip")),
+            _text(r.get("top_path")),
             f"[bold red]{r['anomalies']}[/]" if r["anomalies"] else "",
         )
     return table
+
+
+def _text(value: object) -> str:
+    """A cell: '-' for a missing value (None or NaN: a silent minute has no top IP)."""
+    return "-" if value is None or value != value else str(value)
 
 
 def follow(
@@ -112,18 +119,21 @@ def follow(
                 lateness_s=lateness,
                 clock=clock,  # type: ignore[arg-type]
                 stop=lambda: deadline is not None and time.monotonic() > deadline,
+                on_top_paths=lambda top: _append_live(top, out, "top_paths"),
             ):
-                _append_minutes(rows, out)
+                _append_live(rows, out, "minutes")
                 seen = pd.concat([seen, rows]).tail(100) if not seen.empty else rows
                 live.update(_live_table(seen))
     except KeyboardInterrupt:
         pass
 
 
-def _append_minutes(rows: pd.DataFrame, out: Path) -> None:
+def _append_live(rows: pd.DataFrame, out: Path, table: str) -> None:
     """One Parquet file per emitted batch, named by its first minute (a re-run replaces it)."""
+    if rows.empty:
+        return
     for date, part in rows.groupby(rows["minute"].dt.strftime("%Y-%m-%d")):
-        folder = out / "minutes" / f"date={date}"
+        folder = out / table / f"date={date}"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"live-{part['minute'].min():%H%M}.parquet"
         tmp = folder / f".{name}.tmp"

@@ -136,6 +136,7 @@ def top_paths(partial: Partial, n: int = 10) -> pd.DataFrame:
     # scanners make the (hour, path) table long, and pandas only needs the head of it.
     paths = (
         partial.paths.lazy()
+        .filter(pl.col("path").is_not_null())  # a request line with no path (e.g. TLS on :80)
         .filter(pl.col("requests") >= pl.col("requests").top_k(n).min().over("hour"))
         .collect(engine="streaming")
         .to_pandas()
