@@ -1,7 +1,9 @@
 ##@ Stage 4 — pipelines (Airflow 3 & Prefect 3)
 
 S4_DATA := data/stage4
-S4_AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/$(S4_DATA)/airflow \
+# a throw-away home works too: make airflow-standalone S4_AIRFLOW_HOME=/tmp/airflow-s4
+S4_AIRFLOW_HOME ?= $(CURDIR)/$(S4_DATA)/airflow
+S4_AIRFLOW_ENV := AIRFLOW_HOME=$(S4_AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/stage4_pipelines/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False
 START ?=
@@ -14,7 +16,7 @@ upstream: setup ## Stage 4: serve the fake e-commerce upstream on 127.0.0.1:8765
 
 .PHONY: airflow-standalone
 airflow-standalone: setup ## Stage 4: Airflow 3 (scheduler + UI on 127.0.0.1:8080) with the ecommerce_etl DAG
-	mkdir -p $(S4_DATA)/airflow
+	mkdir -p $(S4_AIRFLOW_HOME)
 	$(S4_AIRFLOW_ENV) AIRFLOW__API__HOST=127.0.0.1 $(RUN) airflow standalone
 
 .PHONY: prefect-serve

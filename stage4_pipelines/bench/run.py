@@ -1,7 +1,8 @@
 """Reliability experiment of stage 4 (``make bench-stage4``): JSON + PNG in reports/stage4_bench/.
 
 1. Fast-mode simulation of ``--days`` days (default 3000) through the ETL core with injected
-   faults and the DAG's retry policy: success rate, recoveries, exactly-once, times.
+   faults, the DAG's retry policy and its self-healing of missed days: success within the
+   run's retries, days delivered without a human, recoveries, exactly-once, times.
 2. Full-size days (``--full-orders``, default 20000 orders) through the same core, interleaved
    with an anchor (extract + transform only, no gate/load) per MEASURING.md: the ratio says
    what the gate and the warehouse cost on top of reading the data.
@@ -74,7 +75,6 @@ def _chart(report: dict, path: Path) -> None:
     left.bar(list(hist), list(hist.values()), color=["#4c9", "#fc4", "#f94", "#f64", "#c33"])
     left.set_yscale("log")
     left.set_title(f"{sim['days']} simulated days: attempts needed")
-    left.set_xlabel("attempts (failed = never loaded)")
     left.set_ylabel("days (log scale)")
     for x, y in hist.items():
         left.annotate(str(y), (x, max(y, 1)), ha="center", va="bottom")
@@ -82,8 +82,13 @@ def _chart(report: dict, path: Path) -> None:
     right.set_title("compute time per simulated day (retries included)")
     right.set_xlabel("seconds")
     right.set_ylabel("days")
+    left.set_xlabel(
+        f"attempts of the day's own run (failed: {sim['healed_days']} of them healed later)"
+    )
     fig.suptitle(
-        f"success {sim['success_rate']:.3%} (95% lower bound {sim['success_rate_lower_95']:.3%}), "
+        f"within the run's retries {sim['success_rate']:.3%} (95% lower bound "
+        f"{sim['success_rate_lower_95']:.3%}); delivered without a human "
+        f"{sim['delivered_rate']:.3%} (95% lower bound {sim['delivered_rate_lower_95']:.3%});\n"
         f"exactly-once={sim['exactly_once']}, shared 2-core machine"
     )
     fig.tight_layout()
