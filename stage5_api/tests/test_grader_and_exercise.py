@@ -11,6 +11,7 @@ import httpx
 from gradekit.stages import STAGES, GradeContext
 from stage5_api import grading
 from stage5_api.loadtest.lb import nginx_config
+from stage5_api.loadtest.wrk import WrkResult
 
 STAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -81,3 +82,46 @@ def test_public_modules_declare_sorted_all() -> None:
         assert exported == sorted(exported, key=str.casefold) or exported == sorted(exported), name
         for attr in exported:
             assert hasattr(module, attr), (name, attr)
+
+
+def _wrk(rps: float, p99_ms: float, requests: int) -> WrkResult:
+    return WrkResult(
+        connections=1000,
+        duration_s=10.0,
+        requests=requests,
+        rps=rps,
+        p50_ms=50.0,
+        p90_ms=80.0,
+        p99_ms=p99_ms,
+        max_ms=400.0,
+        statuses={"200": requests},
+        socket_errors=0,
+        timeouts=0,
+    )
+
+
+def test_scorecard_explains_the_closed_loop_figure(tmp_path: Path) -> None:
+    ctx = GradeContext(
+        stage=STAGES["stage5"],
+        impl_spec="",
+        default_impl=grading.DEFAULT_IMPL,
+        module_hint=grading.MODULE_HINT,
+        work_dir=tmp_path,
+    )
+    session = grading._Session(ctx)
+    session.cpu = {"server_cpu_s": 10.0, "machine_cpu_s": 18.0}
+    gc_line = 'stage5_gc_pause_seconds_{}{{generation="2"}} {}'
+    session.metrics_before = "\n".join([gc_line.format("count", 3), gc_line.format("sum", 0.5)])
+    session.metrics_after = "\n".join([gc_line.format("count", 7), gc_line.format("sum", 1.7)])
+    explained = grading._explain_closed_loop(session, _wrk(5000.0, 600.0, 50_000))
+    assert explained["little_mean_ms"] == 200.0  # 1000 in flight / 5000 req/s
+    assert explained["p99_over_mean"] == 3.0
+    assert explained["rps_needed_for_100ms"] == 10_000
+    assert explained["server_cpu_us_per_request"] == 200.0
+    assert explained["gc_pauses"]["2"]["count"] == 4
+    assert "gen2: 4 (1200 ms)" in explained["text"]
+    assert "everything else (wrk, other processes) 8.0 s" in explained["text"]
+
+
+def test_gc_pauses_are_empty_for_an_app_without_the_metric() -> None:
+    assert grading._gc_pauses("", "stage5_http_requests_total 3") == {}

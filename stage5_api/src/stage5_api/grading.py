@@ -178,6 +178,7 @@ def _measure_latency(session: _Session) -> Measurement:
     result = run_open_loop(url + "/predict", _rows(1000), rate=rate, duration_s=duration)
     closed = session.closed_loop()
     passed = result.p99_ms <= 100 and result.failed == 0 and result.shed == 0
+    explained = _explain_closed_loop(session, closed)
     return Measurement(
         value=result.p99_ms,
         passed=passed,
@@ -186,10 +187,67 @@ def _measure_latency(session: _Session) -> Measurement:
             f"intended send time: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, max "
             f"{result.max_ms} ms, {result.ok}/{result.sent} ok, {result.shed} shed (503), "
             f"{result.failed} failed. Figure to push — closed loop, {closed.connections} in "
-            f"flight: p99 {closed.p99_ms:.0f} ms at {closed.rps:.0f} req/s"
+            f"flight: p99 {closed.p99_ms:.0f} ms at {closed.rps:.0f} req/s. {explained['text']}"
         ),
-        details={"open_loop": result.model_dump(), "closed_loop": closed.model_dump()},
+        details={
+            "open_loop": result.model_dump(),
+            "closed_loop": closed.model_dump(),
+            "closed_loop_explained": explained,
+        },
     )
+
+
+def _explain_closed_loop(session: _Session, closed: WrkResult) -> dict[str, Any]:
+    """Why the closed-loop p99 is what it is: Little's law, the tail, CPU, GC pauses.
+
+    With N requests always in flight, Little's law fixes the mean latency at N / throughput, so
+    p99 <= 100 ms needs both throughput >= N / 0.1 s and a tail close to the mean. The CPU
+    figures say whether the server or its neighbours (wrk, other processes) had the cores; GC
+    pauses (when the app exports ``stage5_gc_pause_seconds``) stall every request in flight.
+    """
+    n = closed.connections
+    mean_ms = 1000 * n / closed.rps if closed.rps else float("inf")
+    needed_rps = n / 0.1
+    server_cpu = session.cpu.get("server_cpu_s", 0.0)
+    machine_cpu = session.cpu.get("machine_cpu_s", 0.0)
+    cores = psutil.cpu_count() or 1
+    per_request_us = 1e6 * server_cpu / closed.requests if closed.requests else 0.0
+    text = (
+        f"Little's law: {n} in flight at {closed.rps:.0f} req/s is a mean of {mean_ms:.0f} ms "
+        f"(p99 {closed.p99_ms / mean_ms:.1f}x the mean); p99 <= 100 ms needs >= "
+        f"{needed_rps:,.0f} req/s and a tail near the mean. CPU during the run: server "
+        f"{server_cpu:.1f} s ({per_request_us:.0f} us per request), everything else (wrk, other "
+        f"processes) {machine_cpu - server_cpu:.1f} s, of {cores} cores x {closed.duration_s:.0f} s"
+    )
+    gc_pauses = _gc_pauses(session.metrics_before, session.metrics_after)
+    if gc_pauses:
+        text += "; GC pauses " + ", ".join(
+            f"gen{g}: {c:.0f} ({1000 * t:.0f} ms)" for g, (c, t) in sorted(gc_pauses.items())
+        )
+    return {
+        "text": text,
+        "little_mean_ms": round(mean_ms, 1),
+        "rps_needed_for_100ms": needed_rps,
+        "p99_over_mean": round(closed.p99_ms / mean_ms, 2) if closed.rps else None,
+        "server_cpu_us_per_request": round(per_request_us, 1),
+        "gc_pauses": {g: {"count": c, "seconds": t} for g, (c, t) in gc_pauses.items()},
+    }
+
+
+def _gc_pauses(before: str, after: str) -> dict[str, tuple[float, float]]:
+    """GC pauses by generation between two scrapes (count, seconds); empty if not exported."""
+    out: dict[str, tuple[float, float]] = {}
+    for gen in "012":
+        label = f'generation="{gen}"'
+        count = _metric(after, "stage5_gc_pause_seconds_count", label) - _metric(
+            before, "stage5_gc_pause_seconds_count", label
+        )
+        seconds = _metric(after, "stage5_gc_pause_seconds_sum", label) - _metric(
+            before, "stage5_gc_pause_seconds_sum", label
+        )
+        if "stage5_gc_pause_seconds" in after:
+            out[gen] = (count, seconds)
+    return out
 
 
 # ---- criterion 2: 1000 concurrent connections, no failures ------------------------------------
