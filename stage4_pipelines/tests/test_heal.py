@@ -45,3 +45,31 @@ def test_the_next_run_heals_a_gap_once_the_upstream_is_fixed(tmp_path):
     assert "QualityGateError" in report.still_failing[corrupt.isoformat()]
     warehouse = connect_warehouse(url)
     assert reconcile_day(warehouse, generate_day(broken, orders=20).expected).matches
+
+
+def test_a_busy_duckdb_file_skips_healing_instead_of_failing_the_run(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from stage4_pipelines.errors import WarehouseBusy
+
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(  # another run's task holding the file, like two overlapping runs
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseBusy, match="one writer at a time"):
+            connect_warehouse(f"duckdb:///{path}").loaded_days()
+        settings = PipelineSettings(
+            source_url="generated://?orders=10", warehouse_url=f"duckdb:///{path}"
+        )
+        report = heal_missed_days(date(2024, 1, 4), settings, run_id="test")
+        assert report.skipped is not None and "WarehouseBusy" in report.skipped
+        assert report.healed == [] and report.missed == []
+    finally:
+        holder.communicate("")  # closes stdin: the holder exits and frees the file

@@ -5,6 +5,7 @@ Stage4Error
  │    ├── UpstreamUnavailable  the source answered 5xx or could not be reached
  │    ├── UpstreamTimeout      the source did not answer in time
  │    ├── TruncatedPayload     the source sent an incomplete file
+ │    ├── WarehouseBusy        another process holds the DuckDB file (one writer at a time)
  │    └── SimulatedCrash       a fault injected on purpose ("the worker died mid-load")
  └── PermanentError            do not retry blindly: a person (or a fixed upstream) must act
       ├── ConfigError          a setting is wrong: fix the named setting
@@ -27,6 +28,7 @@ __all__ = [
     "TruncatedPayload",
     "UpstreamTimeout",
     "UpstreamUnavailable",
+    "WarehouseBusy",
 ]
 
 
@@ -64,6 +66,12 @@ class TruncatedPayload(TransientError):
     """Raised when a downloaded file is incomplete (cannot be parsed or rows are missing)."""
 
     step = "extract"
+
+
+class WarehouseBusy(TransientError):
+    """Raised when another process holds the DuckDB warehouse file (DuckDB has one writer)."""
+
+    step = "load"
 
 
 class SimulatedCrash(TransientError):

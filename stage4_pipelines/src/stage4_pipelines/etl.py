@@ -146,9 +146,12 @@ def load_step(facts_ref: str, day: date, settings: PipelineSettings, *, run_id: 
     started = time.perf_counter()
     facts = TransformedDay(day=day, tables=read_staged(facts_ref))
     warehouse = connect_warehouse(settings.warehouse_url)
-    full, rows = _load_with_chaos(
-        warehouse, facts, run_id=run_id, chaos_dir=settings.chaos_dir, between_tables=None
-    )
+    try:
+        full, rows = _load_with_chaos(
+            warehouse, facts, run_id=run_id, chaos_dir=settings.chaos_dir, between_tables=None
+        )
+    finally:
+        warehouse.close()  # DuckDB: free the file for the next writer now, not at process exit
     report = QualityReport(day=day, passed=True, validator="(see gate)", sla_dir="", tables=[])
     return _result(full, rows, report, time.perf_counter() - started)
 

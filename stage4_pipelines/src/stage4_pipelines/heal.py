@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from stage4_pipelines.config import PipelineSettings
-from stage4_pipelines.errors import Stage4Error
+from stage4_pipelines.errors import Stage4Error, TransientError
 from stage4_pipelines.etl import process_day
 from stage4_pipelines.extract import Source, source_from_url
 from stage4_pipelines.warehouse import BetweenTables, Warehouse, connect_warehouse
@@ -32,6 +32,8 @@ class HealReport(BaseModel):
     missed: list[date] = Field(default_factory=list)
     healed: list[date] = Field(default_factory=list)
     still_failing: dict[str, str] = Field(default_factory=dict)
+    skipped: str | None = None
+    """Why no gap was looked for this time (say, the warehouse was busy); the next run will."""
 
 
 def missed_days(warehouse: Warehouse, day: date, lookback_days: int) -> list[date]:
@@ -79,7 +81,8 @@ def heal_gaps(
 
 def heal_missed_days(day: date, settings: PipelineSettings, *, run_id: str) -> HealReport:
     """Reprocess the recent gaps before ``day`` (the engines' heal task); never raises for a
-    gap that still fails."""
+    gap that still fails, nor when the warehouse cannot be read right now (the day's own load
+    already succeeded: failing the run, and alerting, would be wrong)."""
     warehouse = connect_warehouse(settings.warehouse_url)
     try:
         return heal_gaps(
@@ -93,5 +96,8 @@ def heal_missed_days(day: date, settings: PipelineSettings, *, run_id: str) -> H
             lookback_days=settings.heal_lookback_days,
             run_id=run_id,
         )
+    except TransientError as exc:  # e.g. WarehouseBusy: another run holds the DuckDB file
+        log.warning("self-healing skipped (%r); the next run will look again", exc)
+        return HealReport(checked_until=day, skipped=f"{type(exc).__name__}: {exc}")
     finally:
         warehouse.close()

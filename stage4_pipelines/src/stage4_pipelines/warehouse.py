@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import pandas as pd
 
-from stage4_pipelines.errors import ConfigError
+from stage4_pipelines.errors import ConfigError, WarehouseBusy
 
 __all__ = [
     "AUDIT_TABLE",
@@ -203,7 +203,17 @@ class DuckDBWarehouse(Warehouse):
             import duckdb
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path))
+            try:
+                self._con = duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                raise WarehouseBusy(
+                    f"another process holds the DuckDB warehouse {self.path} ({exc}); DuckDB "
+                    "takes one writer at a time: do not overlap runs (max_active_runs=1, "
+                    "backfill --max-active-runs 1), or use PostgreSQL "
+                    "(STAGE4_WAREHOUSE_URL=postgresql://...)"
+                ) from exc
         con = self._con
         con.begin()
         try:
