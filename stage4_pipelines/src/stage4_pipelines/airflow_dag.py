@@ -22,12 +22,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from stage4_pipelines.config import PipelineSettings, get_settings
+from stage4_pipelines.errors import ConfigError
 from stage4_pipelines.slack import FailureAlert, format_slack_message, post_slack_message
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
 
-__all__ = ["DAG_ID", "create_etl_dag", "logical_date_for_day", "processing_day"]
+__all__ = ["DAG_ID", "create_etl_dag", "logical_date_for_day", "processing_day", "run_day"]
 
 DAG_ID = "ecommerce_etl"
 log = logging.getLogger(__name__)
@@ -38,6 +39,21 @@ def processing_day(data_interval_start: datetime, timezone: str) -> date:
     import pendulum
 
     return pendulum.instance(data_interval_start).in_timezone(timezone).date()
+
+
+def run_day(data_interval_start: datetime | None, dag_run: Any, timezone: str) -> date:
+    """The day a run processes: where its data interval starts. A run triggered without a
+    logical date (Airflow 3's default for the UI's Trigger button and ``airflow dags trigger``)
+    has no data interval: it processes the day before it was triggered, like the 02:00 run."""
+    if data_interval_start is not None:
+        return processing_day(data_interval_start, timezone)
+    run_after = getattr(dag_run, "run_after", None)
+    if run_after is None:
+        raise ConfigError(
+            "this run has neither a data interval nor a run_after date: trigger it with a "
+            "logical date (airflow dags trigger ecommerce_etl --logical-date 2024-01-02T02:00)"
+        )
+    return processing_day(run_after, timezone) - timedelta(days=1)
 
 
 def logical_date_for_day(day: date, settings: PipelineSettings) -> datetime:
@@ -66,13 +82,18 @@ def _make_notifier(settings: PipelineSettings) -> Any:
     class EtlSlackNotifier(SlackWebhookNotifier):  # type: ignore[misc]
         def notify(self, context: Any) -> None:
             ti = context["ti"]
-            interval_start = context.get("data_interval_start")
             exception = context.get("exception")
+            try:
+                day: date | None = run_day(
+                    context.get("data_interval_start"), context.get("dag_run"), settings.timezone
+                )
+            except ConfigError:
+                day = None
             alert = FailureAlert(
                 pipeline=DAG_ID,
                 engine="airflow",
                 task=ti.task_id,
-                day=processing_day(interval_start, settings.timezone) if interval_start else None,
+                day=day,
                 error=f"{type(exception).__name__}: {exception}" if exception else "unknown error",
                 run_id=str(context.get("run_id")),
                 log_hint=getattr(ti, "log_url", None) or settings.log_hint,
@@ -126,44 +147,46 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
     ) as dag:
 
         @task(retry_exponential_backoff=2.0, max_retry_delay=timedelta(hours=1))
-        def extract(data_interval_start: datetime | None = None) -> str:
+        def extract(data_interval_start: datetime | None = None, dag_run: Any = None) -> str:
             """Download yesterday's tables from the upstream into the staging area."""
-            assert data_interval_start is not None
-            return extract_step(processing_day(data_interval_start, s.timezone), s)
+            return extract_step(run_day(data_interval_start, dag_run, s.timezone), s)
 
         @task
-        def transform(raw_ref: str, data_interval_start: datetime | None = None) -> str:
+        def transform(
+            raw_ref: str, data_interval_start: datetime | None = None, dag_run: Any = None
+        ) -> str:
             """Clean, dedupe and conform into facts and dimensions."""
-            assert data_interval_start is not None
-            return transform_step(raw_ref, processing_day(data_interval_start, s.timezone), s)
+            return transform_step(raw_ref, run_day(data_interval_start, dag_run, s.timezone), s)
 
         @task(retries=0)
         def quality_gate(
-            facts_ref: str, data_interval_start: datetime | None = None
+            facts_ref: str, data_interval_start: datetime | None = None, dag_run: Any = None
         ) -> dict[str, Any]:
             """Stop the run on an SLA breach: bad data never reaches the marts (no retry)."""
-            assert data_interval_start is not None
-            day = processing_day(data_interval_start, s.timezone)
+            day = run_day(data_interval_start, dag_run, s.timezone)
             return quality_step(facts_ref, day, s).model_dump(mode="json")
 
         @task
         def load(
-            facts_ref: str, data_interval_start: datetime | None = None, run_id: str | None = None
+            facts_ref: str,
+            data_interval_start: datetime | None = None,
+            dag_run: Any = None,
+            run_id: str | None = None,
         ) -> dict[str, Any]:
             """Build the marts and replace the day in the warehouse in one transaction."""
-            assert data_interval_start is not None
-            day = processing_day(data_interval_start, s.timezone)
+            day = run_day(data_interval_start, dag_run, s.timezone)
             return load_step(facts_ref, day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
 
         @task(retries=0)
         def heal_missed_days(
-            data_interval_start: datetime | None = None, run_id: str | None = None
+            data_interval_start: datetime | None = None,
+            dag_run: Any = None,
+            run_id: str | None = None,
         ) -> dict[str, Any]:
             """Reprocess recent days that never loaded (best effort, never fails the run)."""
             from stage4_pipelines.heal import heal_missed_days as heal
 
-            assert data_interval_start is not None
-            day = processing_day(data_interval_start, s.timezone)
+            day = run_day(data_interval_start, dag_run, s.timezone)
             return heal(day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
 
         facts = transform(extract())  # type: ignore[arg-type]  # XComArg stands for the str
