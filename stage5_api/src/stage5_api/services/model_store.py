@@ -68,6 +68,7 @@ class ModelStore:
         self._refs: dict[str, tuple[str, float]] = {}
         self._models: dict[str, LoadedModel] = {}
         self._lock = asyncio.Lock()
+        self._resolving: dict[str, asyncio.Task[LoadedModel]] = {}
         self.default: LoadedModel | None = None
 
     @property
@@ -77,12 +78,22 @@ class ModelStore:
 
     async def get(self, ref: str) -> LoadedModel:
         """The model a reference names (raises ModelNotFound for unknown references)."""
-        cached = self._refs.get(ref)
-        if cached is not None and cached[1] > time.monotonic():
-            model = self._models.get(cached[0])
-            if model is not None:
-                return model
-        async with self._lock:  # one registry round trip and one load per version
+        model = self._fresh(ref)
+        if model is not None:
+            return model
+        # every request that finds ``ref`` stale awaits one shared resolution, and all of them
+        # wake together when it is done. (An asyncio.Lock here handed the refresh over one
+        # waiter per event-loop turn: with 500 requests in flight per worker, every refresh
+        # stalled the worker for 0.3-2 s; README, "The tail with 1000 in flight".)
+        task = self._resolving.get(ref)
+        if task is None:
+            task = asyncio.create_task(self._resolve(ref), name=f"resolve-{ref}")
+            self._resolving[ref] = task
+            task.add_done_callback(lambda _t: self._resolving.pop(ref, None))
+        return await asyncio.shield(task)  # one cancelled request does not cancel the others
+
+    async def _resolve(self, ref: str) -> LoadedModel:
+        async with self._lock:  # one load per version, even when two references name it
             version = await asyncio.to_thread(self.registry.resolve, ref)
             self._refs[ref] = (version, time.monotonic() + self.refresh_s)
             model = self._models.get(version)
@@ -91,6 +102,12 @@ class ModelStore:
                 model = LoadedModel(version=version, n_features=_width_of(raw), model=raw)
                 self._models[version] = model
             return model
+
+    def _fresh(self, ref: str) -> LoadedModel | None:
+        cached = self._refs.get(ref)
+        if cached is not None and cached[1] > time.monotonic():
+            return self._models.get(cached[0])
+        return None
 
     async def load_default(self) -> LoadedModel:
         """Load ``latest`` at startup, so readiness is true only once a model can answer."""
