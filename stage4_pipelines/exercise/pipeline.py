@@ -25,6 +25,9 @@ A day D is processed by the run whose data interval starts on D (the run of D+1,
 
 Airflow 3 traps: `from airflow import DAG` + `PythonOperator` still work, but `schedule_interval`
 raises TypeError (use `schedule=`), SLAs are gone, and `start_date` should carry a timezone.
+A run triggered by hand (the UI's Trigger button, `airflow dags trigger`) has no logical date
+and so no data interval (`data_interval_start` is None): decide which day such a run processes.
+With a DuckDB warehouse, overlapping runs meet its one-writer file lock.
 """
 
 from __future__ import annotations

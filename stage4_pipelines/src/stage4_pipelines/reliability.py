@@ -3,7 +3,9 @@
 Fast mode: the upstream is the in-process generator with the same fault plan as the HTTP
 server (5xx, timeouts and truncated files drawn per request), loads are "killed" midway at a
 stated rate, and retry waits are *counted* instead of slept. Every day is retried like the DAG
-does (3 retries, exponential backoff) and finally reconciled with the generator's truth.
+does (3 retries, exponential backoff) and finally reconciled with the generator's truth. A retry
+re-runs the whole day, which is stricter than the engines' per-task retries (they re-run only
+the failed task): the within-retries figure is a lower bound of theirs.
 
 Like the engines, every run that loads its own day then heals the gaps of the last
 ``heal_lookback_days`` days with :func:`stage4_pipelines.heal.heal_gaps` (one attempt per gap,
