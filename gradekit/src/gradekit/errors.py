@@ -2,12 +2,22 @@
 
 GradekitError
  ├── ImplementationNotFound   the IMPL to grade cannot be located or imported: fix the path/name
- └── StageNotImplemented      the stage has no grader yet: nothing to fix on the caller's side
+ ├── StageNotImplemented      the stage has no grader yet: nothing to fix on the caller's side
+ ├── ProcessStartError        a child server exited or never answered while starting: read its log
+ ├── ToolMissing              a Debian tool (wrk, nginx, chromium) is absent: install it with apt-get
+ └── BrowserError             headless Chromium ran but produced no screenshot
 """
 
 from __future__ import annotations
 
-__all__ = ["GradekitError", "ImplementationNotFound", "StageNotImplemented"]
+__all__ = [
+    "BrowserError",
+    "GradekitError",
+    "ImplementationNotFound",
+    "ProcessStartError",
+    "StageNotImplemented",
+    "ToolMissing",
+]
 
 
 class GradekitError(Exception):
@@ -29,3 +39,22 @@ class ImplementationNotFound(GradekitError, ImportError):
 
 class StageNotImplemented(GradekitError):
     """Raised when a stage's grader does not exist yet."""
+
+
+class ProcessStartError(GradekitError, RuntimeError):
+    """Raised when a started server exits, or does not answer, before it is ready.
+
+    ``returncode`` is the exit code when the process exited, else ``None`` (it timed out).
+    """
+
+    def __init__(self, message: str, *, returncode: int | None = None) -> None:
+        self.returncode = returncode
+        super().__init__(message)
+
+
+class ToolMissing(GradekitError, RuntimeError):
+    """Raised when a Debian tool is absent and cannot be installed here."""
+
+
+class BrowserError(GradekitError, RuntimeError):
+    """Raised when headless Chromium wrote no screenshot (its stderr is in the message)."""
