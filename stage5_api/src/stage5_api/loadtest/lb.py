@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
-from stage5_api.loadtest.server import AppTarget, UvicornServer, free_port
-from stage5_api.loadtest.tools import ensure_tool
+from gradekit.errors import ProcessStartError
+from gradekit.processes import free_port, kill_tree, wait_until_answers
+from gradekit.tools import ensure_tool
+from stage5_api.loadtest.server import AppTarget, UvicornServer
 
 __all__ = ["LoadBalancedCluster", "RedisServer", "nginx_config"]
 
@@ -148,25 +148,21 @@ class LoadBalancedCluster:
         nginx = ensure_tool("nginx")
         cmd = [nginx, "-c", str(conf), "-p", str(self.work_dir), "-g", "daemon off;"]
         self.nginx = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"nginx did not start; see {self.work_dir}/error.log")
+        try:
+            wait_until_answers(self.url + "/health", process=self.nginx, timeout_s=10)
+        except ProcessStartError as exc:
+            self.stop()
+            raise ProcessStartError(
+                f"nginx did not start ({exc}); see {self.work_dir}/error.log",
+                returncode=exc.returncode,
+            ) from exc
+        return self
 
     def kill(self, index: int) -> None:
         """Crash replica ``index`` (SIGKILL to uvicorn and its workers: no drain)."""
         replica = self.replicas[index]
         if replica.proc is not None:
-            import psutil
-
-            for child in psutil.Process(replica.proc.pid).children(recursive=True):
-                child.kill()
-            replica.proc.kill()
+            kill_tree(replica.proc.pid)
             replica.proc.wait()
 
     def restart(self, index: int) -> None:

@@ -1,28 +1,24 @@
-"""Run an ASGI app under uvicorn in a subprocess on a free loopback port, and stop it cleanly."""
+"""Run an ASGI app under uvicorn in a subprocess on a free loopback port, and stop it cleanly.
+
+Ports, readiness and stopping come from ``gradekit.processes`` (shared by every stage's grader);
+``free_port`` is re-exported here.
+"""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import ModuleType, TracebackType
 
-import httpx
 import psutil
 
+from gradekit.errors import ProcessStartError
+from gradekit.processes import free_port, stop_tree, wait_until_answers
+
 __all__ = ["AppTarget", "UvicornServer", "free_port", "target_of_module"]
-
-
-def free_port() -> int:
-    """A loopback port the OS says is free now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class AppTarget:
@@ -50,6 +46,9 @@ class UvicornServer:
 
     The server gets its own PROMETHEUS_MULTIPROC_DIR so ``/metrics`` sums all workers, and is
     stopped with SIGTERM (uvicorn drains in-flight requests), then SIGKILL after a grace period.
+    With several workers and ``reuseport`` (the default) each worker accepts on its own
+    SO_REUSEPORT socket (``stage5_api.serve``), so a busy worker cannot end up with most of
+    the connections; ``reuseport=False`` runs ``uvicorn --workers`` (one shared socket).
     """
 
     def __init__(
@@ -63,8 +62,10 @@ class UvicornServer:
         ready_path: str = "/health",
         startup_timeout_s: float = 90.0,
         log_path: Path | None = None,
+        reuseport: bool = True,
     ) -> None:
         self.target = target
+        self.reuseport = reuseport
         self.workers = workers
         self.port = port or free_port()
         self.loop = loop
@@ -81,14 +82,16 @@ class UvicornServer:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        """The uvicorn command line."""
-        cmd = [sys.executable, "-m", "uvicorn", self.target.import_string]
+        """The server's command line (``stage5_api.serve`` or ``uvicorn``)."""
+        per_worker_sockets = self.reuseport and self.workers > 1
+        module = "stage5_api.serve" if per_worker_sockets else "uvicorn"
+        cmd = [sys.executable, "-m", module, self.target.import_string]
         if self.target.app_dir is not None:
             cmd += ["--app-dir", str(self.target.app_dir)]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--loop", self.loop]
-        cmd += ["--workers", str(self.workers), "--no-access-log", "--log-level", "warning"]
+        cmd += ["--workers", str(self.workers), "--log-level", "warning"]
         cmd += ["--timeout-graceful-shutdown", "10", "--backlog", "4096"]
-        return cmd
+        return cmd if per_worker_sockets else [*cmd, "--no-access-log"]
 
     def start(self) -> UvicornServer:
         """Start and wait until ``ready_path`` answers 200 (raises with the log on failure)."""
@@ -96,18 +99,21 @@ class UvicornServer:
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._tmp.name, **self.env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(self.command(), env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}: {self.command()}")
-            try:
-                if httpx.get(self.url + self.ready_path, timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"uvicorn did not become ready in {self.startup_timeout_s} s")
+        try:
+            wait_until_answers(
+                self.url + self.ready_path, process=self.proc, timeout_s=self.startup_timeout_s
+            )
+        except ProcessStartError as exc:
+            self.stop()
+            tail = ""
+            if self.log_path is not None and self.log_path.exists():
+                tail = "; log tail: " + self.log_path.read_text(errors="replace")[-800:]
+            raise ProcessStartError(
+                f"the server did not become ready: {exc}; command: {' '.join(self.command())}"
+                + tail,
+                returncode=exc.returncode,
+            ) from exc
+        return self
 
     def cpu_seconds(self) -> float:
         """CPU seconds used so far by the server and its workers."""
@@ -128,17 +134,8 @@ class UvicornServer:
         return total
 
     def stop(self, timeout_s: float = 15.0) -> int | None:
-        """SIGTERM (graceful drain), SIGKILL if it lingers; returns the exit code."""
-        code = None
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                code = self.proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                code = self.proc.wait()
-        elif self.proc is not None:
-            code = self.proc.returncode
+        """SIGTERM (graceful drain), SIGKILL to the whole tree if it lingers; the exit code."""
+        code = stop_tree(self.proc, timeout_s=timeout_s) if self.proc is not None else None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
