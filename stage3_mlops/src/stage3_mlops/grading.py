@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from gradekit import Check, Comparison, Criterion, GradeContext, Measurement
+from gradekit.browser import screenshot
+from gradekit.errors import BrowserError, ToolMissing
 from stage3_mlops.data import DriftSpec, GeneratorConfig, generate_interactions
 from stage3_mlops.grid import DEFAULT_GRID
 from stage3_mlops.servers import (
@@ -186,43 +187,13 @@ def measure_ui(session: _Session) -> Measurement:
     )
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True
-        )
-    return shutil.which("chromium")
-
-
 def _screenshot(url: str, target: Path) -> str:
-    browser = _chromium()
-    if browser is None:
-        return "chromium is not installed and apt-get could not install it"
-    target.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        args = [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--window-size=2400,1100",
-            "--virtual-time-budget=30000",
-            f"--screenshot={target}",
-            url,
-        ]
-        done = subprocess.run(args, capture_output=True, timeout=180, check=False)
-    if not target.exists():
-        return f"chromium exited {done.returncode} without a PNG"
-    return f"{target.name} ({target.stat().st_size // 1024} KiB)"
+    """A PNG of the MLflow UI (gradekit's headless Chromium), or why there is none."""
+    try:
+        shot = screenshot(url, target, wait_ms=30_000, size="2400,1100", timeout_s=180)
+    except (ToolMissing, BrowserError, subprocess.TimeoutExpired) as exc:
+        return f"no screenshot: {exc}"
+    return f"{shot.name} ({shot.stat().st_size // 1024} KiB)"
 
 
 def measure_rollback(session: _Session) -> Measurement:

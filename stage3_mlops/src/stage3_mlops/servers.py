@@ -1,21 +1,23 @@
 """Start and stop the MLflow processes this stage needs: the tracking server and a model server.
 
 Both bind to loopback by default. Tests and the grader pass port 0 to get a free port, so
-concurrent runs on one machine never collide.
+concurrent runs on one machine never collide. Ports, readiness and stopping the process tree
+come from ``gradekit.processes`` (shared with stage 5); ``find_free_port`` is its ``free_port``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
+from gradekit.errors import ProcessStartError
+from gradekit.processes import free_port as find_free_port
+from gradekit.processes import stop_tree, wait_until_answers
 from stage3_mlops.errors import ServerError
 
 __all__ = [
@@ -26,13 +28,6 @@ __all__ = [
     "mlflow_env",
     "predict_over_http",
 ]
-
-
-def find_free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port the OS says is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def mlflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -72,34 +67,26 @@ class ServerProcess:
                 env=self.env,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(
-                    f"{self.args[0]} exited with code {self.process.returncode} while starting",
-                    log_path=str(self.log_path),
-                )
-            try:
-                if httpx.get(self.url + self.probe, timeout=2.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise ServerError(
-            f"{self.url} did not answer within {timeout:.0f} s", log_path=str(self.log_path)
-        )
+        try:
+            wait_until_answers(
+                self.url + self.probe, process=self.process, timeout_s=timeout, interval_s=0.5
+            )
+        except ProcessStartError as exc:
+            if exc.returncode is None:
+                self.stop()
+                message = f"{self.url} did not answer within {timeout:.0f} s"
+            else:
+                message = f"{self.args[0]} exited with code {exc.returncode} while starting"
+            raise ServerError(message, log_path=str(self.log_path)) from exc
+        return self
 
     def stop(self) -> None:
-        """Terminate the process group (the server and its workers) and wait for it."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(timeout=5)  # mlflow's workers can ignore SIGTERM; then SIGKILL
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, 9)
-            self.process.wait(timeout=10)
+        """Terminate the process group (the server and its workers) and wait for it.
+
+        mlflow's workers can ignore SIGTERM: after 5 s the whole tree gets SIGKILL.
+        """
+        if self.process is not None:
+            stop_tree(self.process, timeout_s=5, group=True)
 
     def __enter__(self) -> ServerProcess:
         return self.start() if self.process is None else self
