@@ -8,11 +8,11 @@ STAGE5_REPLICAS ?= 3
 STAGE5_LB_PORT ?= 8080
 
 .PHONY: serve-stage5
-serve-stage5: setup ## Run the prediction API on 127.0.0.1:$(STAGE5_PORT) (asyncio loop, 2 workers)
+serve-stage5: setup ## Run the prediction API on 127.0.0.1:$(STAGE5_PORT) (asyncio loop, 2 workers, a socket each)
 	@mkdir -p /tmp/stage5-metrics && rm -f /tmp/stage5-metrics/*.db
-	PROMETHEUS_MULTIPROC_DIR=/tmp/stage5-metrics $(RUN) uvicorn stage5_api.main:app \
+	PROMETHEUS_MULTIPROC_DIR=/tmp/stage5-metrics $(RUN) python -m stage5_api.serve stage5_api.main:app \
 	  --host 127.0.0.1 --port $(STAGE5_PORT) --workers $(STAGE5_WORKERS) --loop asyncio \
-	  --no-access-log --timeout-graceful-shutdown 20
+	  --timeout-graceful-shutdown 20
 
 .PHONY: serve-lb
 serve-lb: setup ## N replicas behind nginx on 127.0.0.1:$(STAGE5_LB_PORT) (installs nginx with apt-get if missing)
