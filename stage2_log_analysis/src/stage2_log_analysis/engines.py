@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from stage2_log_analysis.aggregate import Partial, combine_partials, partial_from_block
-from stage2_log_analysis.allocator import configure_allocator
+from stage2_log_analysis.allocator import ALLOCATOR_ENV, WORKER_ALLOCATOR_CONF
 from stage2_log_analysis.errors import AnalysisConfigError
 from stage2_log_analysis.formats import LogFormat
 from stage2_log_analysis.parser import parse_block
@@ -106,11 +106,11 @@ def dask_client(
             yield client
         return
     # Workers are spawned processes that import Polars before Dask's ``env=`` option applies,
-    # so the thread limit must already be in the environment they inherit.
-    saved = os.environ.get("POLARS_MAX_THREADS")
+    # so their settings must already be in the environment they inherit.
+    worker_env = {"POLARS_MAX_THREADS": "1", ALLOCATOR_ENV: WORKER_ALLOCATOR_CONF}
+    saved = {k: os.environ.get(k) for k in worker_env}
     if processes:
-        os.environ["POLARS_MAX_THREADS"] = "1"
-        configure_allocator()  # workers return freed memory at once (see allocator.py)
+        os.environ.update(worker_env)
     try:
         cluster = LocalCluster(
             n_workers=n_workers,
@@ -120,10 +120,11 @@ def dask_client(
             memory_limit=memory_limit,
         )
     finally:
-        if saved is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     with cluster, Client(cluster) as client:
         yield client
 
