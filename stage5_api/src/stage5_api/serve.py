@@ -9,8 +9,8 @@ and the kernel spreads new connections over them by hash, as nginx's ``reuseport
 
     python -m stage5_api.serve stage5_api.main:app --port 8000 --workers 2
 
-The parent binds the N sockets before any worker starts (so no connection lands on a partial
-group), passes one to each worker process, forwards SIGTERM/SIGINT to them (uvicorn drains
+The parent binds the N sockets (so the port is taken before any worker starts), passes one to
+each worker process, which listens on it once its app has started; forwards SIGTERM/SIGINT to them (uvicorn drains
 in-flight requests) and exits when they have. If a worker dies unexpectedly, the parent stops
 the others and exits with 1, so the orchestrator restarts the whole server.
 """
@@ -28,15 +28,19 @@ from types import FrameType
 __all__ = ["bind_reuseport", "main"]
 
 
-def bind_reuseport(host: str, port: int, backlog: int) -> socket.socket:
-    """A listening TCP socket with SO_REUSEPORT (Linux ≥ 3.9), inheritable by a child."""
+def bind_reuseport(host: str, port: int) -> socket.socket:
+    """A bound, not yet listening TCP socket with SO_REUSEPORT (Linux ≥ 3.9), inheritable.
+
+    Not listening on purpose: the kernel sends connections only to listening sockets, and
+    uvicorn calls ``listen()`` once the worker's app has started (lifespan done, model loaded),
+    so a worker still starting gets no connections to sit on.
+    """
     if not hasattr(socket, "SO_REUSEPORT"):
         raise OSError("SO_REUSEPORT is not available on this platform: use uvicorn --workers")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 
@@ -85,7 +89,7 @@ def _worker_command(args: argparse.Namespace, fd: int) -> list[str]:
 def _supervise(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise SystemExit(f"--workers {args.workers}: need at least 1")
-    sockets = [bind_reuseport(args.host, args.port, args.backlog) for _ in range(args.workers)]
+    sockets = [bind_reuseport(args.host, args.port) for _ in range(args.workers)]
     workers = [
         subprocess.Popen(_worker_command(args, s.fileno()), pass_fds=[s.fileno()]) for s in sockets
     ]

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType, TracebackType
 
@@ -113,7 +114,40 @@ class UvicornServer:
                 + tail,
                 returncode=exc.returncode,
             ) from exc
+        if self.reuseport and self.workers > 1:
+            self._wait_for_listening_workers()
         return self
+
+    def _wait_for_listening_workers(self) -> None:
+        """With a socket per worker, /health answers as soon as one worker listens: wait for all."""
+        assert self.proc is not None
+        deadline = time.monotonic() + self.startup_timeout_s
+        while self._listening_workers() < self.workers:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise ProcessStartError(
+                    f"only {self._listening_workers()} of {self.workers} workers listen on "
+                    f"port {self.port}",
+                    returncode=self.proc.returncode,
+                )
+            time.sleep(0.1)
+
+    def _listening_workers(self) -> int:
+        if self.proc is None:
+            return 0
+        try:
+            children = psutil.Process(self.proc.pid).children()
+        except psutil.Error:
+            return 0
+        count = 0
+        for child in children:
+            try:
+                conns = child.net_connections("tcp")
+            except psutil.Error:
+                continue
+            if any(c.status == "LISTEN" and c.laddr.port == self.port for c in conns):
+                count += 1
+        return count
 
     def cpu_seconds(self) -> float:
         """CPU seconds used so far by the server and its workers."""
