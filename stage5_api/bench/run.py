@@ -1,7 +1,8 @@
 """Benchmark: the naive roadmap endpoint vs this service at 1000 connections, in one run.
 
-    uv run --frozen python stage5_api/bench/run.py                 # defaults (≈ 8 minutes)
-    uv run --frozen python stage5_api/bench/run.py --duration 8 --rounds 2 --point-s 4
+    uv run --frozen python stage5_api/bench/run.py                 # defaults: 20 s runs, 3 rounds
+    uv run --frozen python stage5_api/bench/run.py --duration 10 --rounds 2 \
+        --rates 250,500,1000,1500,2000 --point-s 5                 # the README's run, ≈ 5.5 min
     uv run --frozen python stage5_api/bench/run.py --models forest --no-loops --no-sweeps \
         --out /tmp/bench                                            # one model, closed loop only
 
