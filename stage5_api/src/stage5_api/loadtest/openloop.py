@@ -9,6 +9,7 @@ free connection waited for one, and that wait is in its latency too.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ class OpenLoopResult(BaseModel):
 
     rate: float
     duration_s: float
+    warmup_s: float = 0.0
     sent: int
     ok: int
     shed: int
@@ -73,12 +75,14 @@ async def _run(
     duration_s: float,
     connections: int,
     timeout_s: float,
+    warmup_s: float,
 ) -> OpenLoopResult:
     host, port, requests = _requests(url, bodies)
     pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(None)  # connect lazily
-    total = int(rate * duration_s)
+    skip = int(rate * warmup_s)  # sent at the same rate, not counted (as wrk2 calibrates)
+    total = skip + int(rate * duration_s)
     latencies = np.full(total, np.nan)
     counts = {"ok": 0, "shed": 0, "failed": 0}
 
@@ -91,34 +95,49 @@ async def _run(
             status = await asyncio.wait_for(_exchange(*conn, request), timeout_s)
             latencies[i] = time.perf_counter() - due
             key = "ok" if status == 200 else "shed" if status == 503 else "failed"
-            counts[key] += 1
+            if i >= skip:
+                counts[key] += 1
             pool.put_nowait(conn)
         except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
-            counts["failed"] += 1
+            if i >= skip:
+                counts["failed"] += 1
             if conn is not None:
                 conn[1].close()
             pool.put_nowait(None)
 
-    tasks: list[asyncio.Task[None]] = []
+    # Only unfinished tasks are kept (a list of every task would grow for the whole run), and
+    # the generator's own garbage collector is off while it runs: a pause here would be
+    # counted as the server's latency.
+    pending: set[asyncio.Task[None]] = set()
     t0 = time.perf_counter() + 0.05
     sent = 0
-    while sent < total:
-        now = time.perf_counter()
-        while sent < total and t0 + sent / rate <= now:
-            tasks.append(asyncio.create_task(one(sent, t0 + sent / rate)))
-            sent += 1
-        await asyncio.sleep(0.0005)
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - t0
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        while sent < total:
+            now = time.perf_counter()
+            while sent < total and t0 + sent / rate <= now:
+                task = asyncio.create_task(one(sent, t0 + sent / rate))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                sent += 1
+            await asyncio.sleep(0.0005)
+        await asyncio.gather(*pending)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    elapsed = time.perf_counter() - t0 - warmup_s
     while not pool.empty():
         conn = pool.get_nowait()
         if conn is not None:
             conn[1].close()
-    done = latencies[~np.isnan(latencies)] * 1000
+    measured = latencies[skip:]
+    done = measured[~np.isnan(measured)] * 1000
     return OpenLoopResult(
         rate=rate,
         duration_s=round(elapsed, 3),
-        sent=total,
+        warmup_s=warmup_s,
+        sent=total - skip,
         ok=counts["ok"],
         shed=counts["shed"],
         failed=counts["failed"],
@@ -137,10 +156,12 @@ def run_open_loop(
     duration_s: float = 10.0,
     connections: int = 256,
     timeout_s: float = 30.0,
+    warmup_s: float = 0.0,
 ) -> OpenLoopResult:
-    """Offer ``rate`` requests/s for ``duration_s`` s over up to ``connections`` sockets.
+    """Offer ``rate`` requests/s for ``warmup_s + duration_s`` s over up to ``connections`` sockets.
 
-    Request *i* posts ``bodies[i % len(bodies)]``.
+    Request *i* posts ``bodies[i % len(bodies)]``. The first ``warmup_s`` seconds (connections
+    opening, first batches) are sent at the same rate but left out of every figure.
     """
     encoded = [b.encode() for b in bodies]
-    return asyncio.run(_run(url, encoded, rate, duration_s, connections, timeout_s))
+    return asyncio.run(_run(url, encoded, rate, duration_s, connections, timeout_s, warmup_s))
