@@ -6,7 +6,7 @@ Polars allocates with jemalloc, which by default keeps freed pages ~10 s before 
 (see ``allocator.py``). This runs the grader's probe (local engine, Dask with 2 workers) on one
 generated log, interleaved, once with ``_RJEM_MALLOC_CONF`` empty (jemalloc's defaults) and once
 with the setting ``logan`` uses, and reports peak RSS of the whole process tree (psutil, 50 ms)
-and wall time side by side. Writes ``bench/results/stage2-memory.json``.
+and wall time side by side. Writes ``bench/results/stage2-memory.json`` (``--out`` to choose).
 """
 
 from __future__ import annotations

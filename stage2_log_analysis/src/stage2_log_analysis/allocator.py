@@ -9,9 +9,8 @@ with the ``_rjem_`` prefix; see pola-rs/polars#23128), so the variable must be i
 in the shell: ``export _RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0``.
 
 The Dask workers this package starts keep jemalloc's defaults (``WORKER_ALLOCATOR_CONF``): a
-worker holds one 4 MB block at a time, so what it keeps is bounded, and returning pages at once
-made parsing ~30% slower on the 10 GB log for ~35 MB less peak (see the stage README). The
-client is where partials pile up and where the setting pays.
+worker holds one 4 MB block at a time, so what it keeps is bounded, while returning pages at
+once slows its parsing. The client is where partials pile up and where the setting pays.
 """
 
 from __future__ import annotations
