@@ -34,6 +34,10 @@ def run_api(settings: DemoSettings, handoff: MlopsHandoff) -> tuple[StepResult, 
         model_name=handoff.api_model_name,
         redis_url=settings.redis_url,  # None: no cache, the API says "disabled" in /ready
         cache_prefix="demo:pred:",
+        # The demo shows the cache at work. The service's cost gate would skip Redis for a model
+        # this cheap (a call under 1 ms costs less than the round trip), and whether it does
+        # depends on how fast the machine is at that moment: 0 keeps it on, deterministically.
+        cache_min_model_ms=0.0,
         data_dir=out / "data",
     )
     server = ApiServer(create_app(api_settings)).start()
