@@ -16,19 +16,16 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from gradekit.sampling import TreeRSSSampler
 from gradekit.scorecard import write_atomic
 from stage2_log_analysis.allocator import ALLOCATOR_ENV, RETURN_MEMORY_AT_ONCE
 from stage2_log_analysis.generator import GeneratorConfig, generate_log, parse_size, span_days
+from stage2_log_analysis.grading import run_probe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -37,24 +34,16 @@ SETTINGS = {"jemalloc defaults": "", "return at once (logan)": RETURN_MEMORY_AT_
 ENGINES = {"local": ["local", "1"], "dask (2 workers)": ["dask", "2"]}
 
 
-def run_probe(path: Path, engine: list[str], conf: str) -> dict[str, Any]:
-    """One probe run in its own process tree, with ``_RJEM_MALLOC_CONF=conf``."""
-    cmd = [sys.executable, "-m", "stage2_log_analysis.probe", "analyze", "--impl", ""]
-    cmd += [str(path), *engine]
-    env = {**os.environ, ALLOCATOR_ENV: conf}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+def measure(path: Path, engine: list[str], conf: str, work_dir: Path) -> dict[str, Any]:
+    """One run of the grader's probe with ``_RJEM_MALLOC_CONF=conf``, peak tree RSS included."""
+    run = run_probe(
+        ["analyze", str(path), *engine], "", work_dir, timeout=7200, env={ALLOCATOR_ENV: conf}
     )
-    with TreeRSSSampler(proc.pid) as sampler:
-        out, _ = proc.communicate()
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    result = json.loads(lines[-1]) if lines else {"error": "no output"}
     return {
-        "seconds": result.get("seconds"),
-        "wall_s": time.perf_counter() - started,
-        "peak_rss_mb": sampler.peak_mb,
-        "error": result.get("error"),
+        "seconds": run.result.get("seconds"),
+        "wall_s": run.seconds,
+        "peak_rss_mb": run.peak_mb,
+        "error": run.error,
     }
 
 
@@ -75,7 +64,9 @@ def main() -> None:
         for ename, engine in ENGINES.items():
             for sname, conf in SETTINGS.items():
                 console.print(f"round {r + 1}: {ename}, {sname}")
-                runs.setdefault(f"{ename} | {sname}", []).append(run_probe(path, engine, conf))
+                runs.setdefault(f"{ename} | {sname}", []).append(
+                    measure(path, engine, conf, args.data)
+                )
     table = Table(title=f"logan analyze on {args.size} ({path.stat().st_size / 1e9:.2f} GB)")
     for col in ("engine | allocator", "peak tree RSS MB", "processing s"):
         table.add_column(col)

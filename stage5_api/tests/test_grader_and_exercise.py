@@ -16,14 +16,19 @@ from stage5_api.loadtest.wrk import WrkResult
 STAGE_DIR = Path(__file__).resolve().parents[1]
 
 
-def test_grader_declares_the_five_roadmap_criteria(tmp_path: Path) -> None:
-    ctx = GradeContext(
+def _context(work_dir: Path) -> GradeContext:
+    """The grading context ``make check-stage5`` builds for our own implementation."""
+    return GradeContext(
         stage=STAGES["stage5"],
         impl_spec="",
         default_impl=grading.DEFAULT_IMPL,
         module_hint=grading.MODULE_HINT,
-        work_dir=tmp_path,
+        work_dir=work_dir,
     )
+
+
+def test_grader_declares_the_five_roadmap_criteria(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
     checks = grading.build_checks(ctx)
     assert [c.criterion.id for c in checks] == [
         "latency",
@@ -101,13 +106,7 @@ def _wrk(rps: float, p99_ms: float, requests: int) -> WrkResult:
 
 
 def test_scorecard_explains_the_closed_loop_figure(tmp_path: Path) -> None:
-    ctx = GradeContext(
-        stage=STAGES["stage5"],
-        impl_spec="",
-        default_impl=grading.DEFAULT_IMPL,
-        module_hint=grading.MODULE_HINT,
-        work_dir=tmp_path,
-    )
+    ctx = _context(tmp_path)
     session = grading._Session(ctx)
     session.cpu = {"server_cpu_s": 10.0, "machine_cpu_s": 18.0}
     gc_line = 'stage5_gc_pause_seconds_{}{{generation="2"}} {}'

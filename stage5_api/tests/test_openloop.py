@@ -42,3 +42,9 @@ def test_warm_up_requests_are_sent_but_not_counted(url: str):
     assert result.ok == 100 and result.failed == 0 and result.shed == 0
     assert result.warmup_s == 0.25
     assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
+
+
+@pytest.mark.parametrize("kwargs", [{"rate": 0}, {"duration_s": 0}, {"warmup_s": -1}])
+def test_bad_arguments_are_refused_by_name(url: str, kwargs: dict[str, float]):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        run_open_loop(url, ['{"features": [1]}'], **kwargs)

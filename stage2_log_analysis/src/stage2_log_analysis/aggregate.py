@@ -97,8 +97,8 @@ def _sum(frames: list[pl.DataFrame], name: str, keys: list[str]) -> pl.DataFrame
     if len(frames) == 1:
         return frames[0]
     value_cols = [c for c in frames[0].columns if c not in keys]
-    # Polars' streaming engine aggregates in morsels: on the 2.6M-row (minute, ip) table of a
-    # 10 GB log it needs a third of the memory of the in-memory group-by, and less time.
+    # Polars' streaming engine aggregates in morsels instead of materialising the concatenation
+    # and one hash table over it: the (minute, ip) table of a big log is what we hold most of.
     return (
         pl.concat(frames, rechunk=False)
         .lazy()

@@ -16,13 +16,11 @@ once slows its parsing. The client is where partials pile up and where the setti
 from __future__ import annotations
 
 import os
-import sys
 
 __all__ = [
     "ALLOCATOR_ENV",
     "RETURN_MEMORY_AT_ONCE",
     "WORKER_ALLOCATOR_CONF",
-    "allocator_configured",
     "configure_allocator",
 ]
 
@@ -33,16 +31,9 @@ RETURN_MEMORY_AT_ONCE = "dirty_decay_ms:0,muzzy_decay_ms:0"
 WORKER_ALLOCATOR_CONF = ""
 
 
-def configure_allocator() -> bool:
-    """Set ``_RJEM_MALLOC_CONF`` unless the user set it; True when it will take effect here.
+def configure_allocator() -> None:
+    """Set ``_RJEM_MALLOC_CONF`` unless the user already set it.
 
-    It only takes effect in this process when Polars is not imported yet; child processes
-    started afterwards (Dask workers) inherit it either way.
+    Call it before anything imports Polars: jemalloc reads the variable once, at start-up.
     """
     os.environ.setdefault(ALLOCATOR_ENV, RETURN_MEMORY_AT_ONCE)
-    return "polars" not in sys.modules
-
-
-def allocator_configured() -> bool:
-    """Whether this process's environment asks jemalloc to return memory (for reports)."""
-    return bool(os.environ.get(ALLOCATOR_ENV))

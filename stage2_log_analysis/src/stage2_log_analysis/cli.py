@@ -11,6 +11,7 @@ Examples::
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -93,7 +94,8 @@ def _live_table(rows: pd.DataFrame) -> Table:
 
 def _text(value: object) -> str:
     """A cell: '-' for a missing value (None or NaN: a silent minute has no top IP)."""
-    return "-" if value is None or value != value else str(value)
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return "-" if missing else str(value)
 
 
 def follow(

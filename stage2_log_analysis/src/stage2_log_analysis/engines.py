@@ -64,6 +64,7 @@ class _Folder:
         return self.groups
 
     def result(self) -> Partial:
+        """The total of everything added (for callers with no workers to wait for)."""
         return combine_partials(self.folded())
 
 

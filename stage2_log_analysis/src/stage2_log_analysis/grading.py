@@ -120,14 +120,26 @@ class _Session:
         return self.cache[key]  # type: ignore[no-any-return]
 
 
-def run_probe(args: list[str], impl: str, work_dir: Path, *, timeout: float) -> ProbeRun:
-    """Run ``python -m stage2_log_analysis.probe`` and sample its tree RSS every 50 ms."""
+def run_probe(
+    args: list[str],
+    impl: str,
+    work_dir: Path,
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> ProbeRun:
+    """Run ``python -m stage2_log_analysis.probe`` and sample its tree RSS every 50 ms.
+
+    ``env``: variables to set for the probe on top of this process's environment.
+    """
     task, rest = args[0], args[1:]
     cmd = [sys.executable, "-m", "stage2_log_analysis.probe", task, "--impl", impl, *rest]
     log_path = work_dir / f"probe-{task}.stderr.log"
     started = time.perf_counter()
     with log_path.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, **(env or {})}
+        )
         with TreeRSSSampler(proc.pid) as sampler:
             try:
                 out, _ = proc.communicate(timeout=timeout)

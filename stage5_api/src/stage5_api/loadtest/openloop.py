@@ -163,5 +163,11 @@ def run_open_loop(
     Request *i* posts ``bodies[i % len(bodies)]``. The first ``warmup_s`` seconds (connections
     opening, first batches) are sent at the same rate but left out of every figure.
     """
+    if rate <= 0 or duration_s <= 0 or warmup_s < 0 or connections < 1 or not bodies:
+        raise ValueError(
+            f"run_open_loop(rate={rate}, duration_s={duration_s}, warmup_s={warmup_s}, "
+            f"connections={connections}, {len(bodies)} bodies): rate, duration_s and connections "
+            "must be positive, warmup_s zero or more, and bodies not empty"
+        )
     encoded = [b.encode() for b in bodies]
     return asyncio.run(_run(url, encoded, rate, duration_s, connections, timeout_s, warmup_s))
