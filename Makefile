@@ -10,11 +10,14 @@ export UV_PYTHON ?= 3.11
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 IMPL ?=
+IMPL_ROOT ?= workspace
 GRADE_OPTS ?=
+FIDELITY_OPTS ?=
 REPORTS ?= reports
 
 STAGES := stage1 stage2 stage3 stage4 stage5
-MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo
+MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo \
+	stage1_validation/grading stage2_log_analysis/grading stage3_mlops/grading stage4_pipelines/grading stage5_api/grading
 stage_dir = $(firstword $(wildcard $(1)_*/))
 
 ##@ Setup
@@ -66,6 +69,18 @@ check-stage4: setup ## Grade stage 4 (Airflow & Prefect pipelines)
 check-stage5: setup ## Grade stage 5 (prediction API)
 $(addprefix check-,$(STAGES)):
 	$(RUN) python -m gradekit check $(@:check-%=%) --out $(REPORTS) $(if $(IMPL),--impl "$(IMPL)") $(GRADE_OPTS)
+
+.PHONY: fidelity
+fidelity: setup ## The graders' own mutation suite: every case of every stage, "N/M judged right" (long)
+	$(RUN) python -m gradekit fidelity --out $(REPORTS) --strict $(FIDELITY_OPTS)
+
+.PHONY: $(addprefix fidelity-,$(STAGES)) fidelity-diagnostics
+$(addprefix fidelity-,$(STAGES)) fidelity-diagnostics: setup ## One stage's fidelity suite (e.g. make fidelity-stage1)
+	$(RUN) python -m gradekit fidelity $(@:fidelity-%=%) --out $(REPORTS) --strict $(FIDELITY_OPTS)
+
+.PHONY: progress
+progress: setup ## Where IMPL_ROOT (default workspace) stands against the roadmap's five checkpoints
+	$(RUN) python -m gradekit progress --out $(REPORTS) --impl-root "$(IMPL_ROOT)"
 
 ##@ Benchmarks (long: minutes to tens of minutes)
 

@@ -75,7 +75,12 @@ def test_scorecard_json_schema_and_gradescope(tmp_path) -> None:
         [Check(_criterion("a"), lambda: Measurement(value=0.2, evidence="cmd"))],
     )
     written = card.write(tmp_path, gradescope=True)
-    assert [p.name for p in written] == ["stage9.json", "stage9.md", "stage9.gradescope.json"]
+    assert [p.name for p in written] == [
+        "stage9.json",
+        "stage9.md",
+        "stage9.junit.xml",
+        "stage9.gradescope.json",
+    ]
     data = json.loads((tmp_path / "stage9.json").read_text())
     assert {"stage", "implementation", "passed", "criteria"} <= data.keys()
     assert {"id", "title", "measured", "unit", "threshold", "passed", "evidence"} <= data[

@@ -8,6 +8,8 @@ DiagnosticsError
 
 from __future__ import annotations
 
+from gradekit.errors import ImplementationNotFound
+
 __all__ = ["CandidateNotFound", "DiagnosticsError", "RubricError", "SelftestFailed"]
 
 
@@ -15,16 +17,21 @@ class DiagnosticsError(Exception):
     """Raised for any diagnostics failure; the base of this module's errors."""
 
 
-class CandidateNotFound(DiagnosticsError):
-    """Raised when the candidate folder does not exist or holds no problemN.py file."""
+class CandidateNotFound(DiagnosticsError, ImplementationNotFound):
+    """Raised when the candidate folder does not exist or holds no problemN.py file.
+
+    It is also gradekit's ImplementationNotFound, so ``gradekit check`` exits 2 with it.
+    """
 
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
+        self.spec = path
         self.reason = reason
-        super().__init__(
+        Exception.__init__(
+            self,
             f"cannot grade candidate folder {path!r}: {reason}. "
             "Pass a folder holding problem1.py, problem2.py and/or problem3.py, "
-            "e.g. make diagnose CANDIDATE=workspace/interview-kim"
+            "e.g. make diagnose CANDIDATE=workspace/interview-kim",
         )
 
 

@@ -35,6 +35,9 @@ DEFAULT_IMPL = "diagnostics.reference"
 # gradekit imports one file of an IMPL folder before grading; problem1.py is the one it picks.
 # The hidden tests themselves never use that import: they run every file in a sandbox.
 MODULE_HINT: str | None = "problem1"
+# Each problem is imported in its own sandbox; a candidate whose problem1.py does not import
+# still gets problems 2 and 3 graded, so gradekit must not refuse the folder up front.
+IMPORT_CHECK = False
 
 
 def reference_dir() -> Path:
@@ -48,7 +51,10 @@ def resolve_candidate(spec: str) -> Path:
     if path.is_file():
         path = path.parent
     if not path.exists() and "/" not in spec and not spec.endswith(".py"):
-        found = importlib.util.find_spec(spec)
+        try:
+            found = importlib.util.find_spec(spec)
+        except ModuleNotFoundError:
+            found = None
         if found is not None and found.submodule_search_locations:
             path = Path(next(iter(found.submodule_search_locations)))
     if not path.is_dir():

@@ -5,8 +5,11 @@ Examples::
     python -m gradekit check stage1                      # grade the repo's own stage 1
     python -m gradekit check stage1 --impl workspace/stage1  # grade a learner's folder
     python -m gradekit check stage2 --opt size=1GB       # a grader option
+    python -m gradekit check stage2 --only memory        # measure one criterion
     python -m gradekit summary                           # one line per stage from reports/
     python -m gradekit start stage1                      # copy the exercise skeleton
+    python -m gradekit fidelity stage1                   # the grader's own mutation suite
+    python -m gradekit progress --impl-root workspace    # where a learner stands (weeks 2..15)
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gradekit.errors import ImplementationNotFound, StageNotImplemented
+from gradekit.fidelity_cli import run_fidelity
+from gradekit.isolation import run_isolated
+from gradekit.progress import render_progress
 from gradekit.runner import not_implemented, run_checks
 from gradekit.stages import STAGES, GradeContext, StageInfo, find_grader, stage_dir
 
@@ -51,8 +57,16 @@ def check(
     ] = Path("reports"),
     gradescope: Annotated[bool, typer.Option(help="also write Gradescope results.json")] = False,
     opt: Annotated[list[str] | None, typer.Option("--opt", help="grader option NAME=VALUE")] = None,
+    only: Annotated[
+        str,
+        typer.Option("--only", help="comma-separated criterion ids to measure (others skipped)"),
+    ] = "",
 ) -> None:
-    """Measure every criterion of STAGE and print its scorecard (exit 1 when any fails)."""
+    """Measure every criterion of STAGE and print its scorecard.
+
+    Exit 0 when every criterion passed, 1 when any failed, 2 when IMPL cannot be found or
+    imported, 3 when none failed but some could not be judged (inconclusive).
+    """
     info = _stage(stage)
     impl = impl or os.environ.get("IMPL", "")
     options = _parse_options(opt or [])
@@ -71,17 +85,88 @@ def check(
         work_dir=(out / info.key).resolve(),
         options=options,
     )
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    problem = _implementation_problem(ctx, getattr(grader, "IMPORT_CHECK", True))
+    if problem:
+        console.print(f"[bold red]error:[/] {problem}")
+        raise typer.Exit(2)
+    wanted = {c.strip() for c in only.split(",") if c.strip()}
     try:
-        ctx.load()
+        checks = grader.build_checks(ctx)
     except ImplementationNotFound as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
-    card = run_checks(info.key, grader.TITLE, ctx.implementation_name, grader.build_checks(ctx))
+    unknown = wanted - {c.criterion.id for c in checks}
+    if unknown:
+        known = ", ".join(c.criterion.id for c in checks)
+        console.print(f"[red]--only names unknown criteria {sorted(unknown)}[/]; known: {known}")
+        raise typer.Exit(2)
+    card = run_checks(info.key, grader.TITLE, ctx.implementation_name, checks, only=wanted)
+    card.options = options
     card.render(console)
     for path in card.write(out, gradescope=gradescope):
         console.print(f"[dim]wrote {path}[/]")
-    raise typer.Exit(0 if card.passed else 1)
+    raise typer.Exit(card.exit_code)
+
+
+def _implementation_problem(ctx: GradeContext, import_check: bool) -> str:
+    """Why IMPL cannot be graded at all ("" when it can): located here, imported in a child."""
+    try:
+        ctx.location  # noqa: B018 (locating raises for a path that does not exist)
+    except ImplementationNotFound as exc:
+        return str(exc)
+    if not import_check:
+        return ""
+    result = run_isolated(ctx, "gradekit._child:probe_import", timeout_s=120, name="import")
+    return "" if result.passed else result.evidence
+
+
+@app.command()
+def fidelity(
+    stages: Annotated[
+        list[str] | None, typer.Argument(help="stage keys, or none for every stage")
+    ] = None,
+    tier: Annotated[str, typer.Option(help="fast, slow or all")] = "all",
+    case: Annotated[list[str] | None, typer.Option("--case", help="only this case")] = None,
+    jobs: Annotated[int, typer.Option(help="cases graded at once")] = 2,
+    out: Annotated[Path, typer.Option("--out", "-o", help="work and report folder")] = Path(
+        "reports"
+    ),
+    min_right: Annotated[float, typer.Option(help="share of cases judged right")] = 0.95,
+    strict: Annotated[
+        bool, typer.Option(help="also fail when a criterion has too few cases")
+    ] = False,
+) -> None:
+    """The graders' own test: flawed cases must fail exactly their criteria, honest ones pass."""
+    keys = stages or [k for k in STAGES]
+    for key in keys:
+        _stage(key)
+    ok = run_fidelity(
+        keys,
+        console=console,
+        tier=tier,
+        names=case or [],
+        jobs=jobs,
+        out=out,
+        min_right=min_right,
+        strict=strict,
+    )
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def progress(
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder holding the scorecards")] = Path(
+        "reports"
+    ),
+    impl_root: Annotated[
+        str, typer.Option(help="only scorecards of implementations under this folder")
+    ] = "",
+    html: Annotated[Path | None, typer.Option(help="also write this HTML page")] = None,
+) -> None:
+    """Where you stand against the roadmap's five checkpoints (weeks 2, 5, 8, 12, 15)."""
+    page = render_progress(out, impl_root, console, html or out / "progress.html")
+    console.print(f"[dim]wrote {page}[/]")
 
 
 @app.command()

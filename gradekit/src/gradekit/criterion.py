@@ -58,6 +58,9 @@ class Criterion(BaseModel):
     unit: str = ""
     comparison: Comparison = Comparison.IS_TRUE
     weight: float = 1.0
+    scored: bool = True
+    """False for a figure shown for information only (say, a repo-level figure when IMPL is
+    given): it appears in the scorecard with status ``info`` and never decides the verdict."""
 
     def threshold_text(self) -> str:
         """The threshold as a reader sees it, e.g. ``<= 1024 MB``."""
