@@ -10,6 +10,7 @@ stage1-demo-data: setup ## Stage 1: generate a small orders CSV with injected er
 
 .PHONY: stage1-validate
 stage1-validate: stage1-demo-data ## Stage 1: validate the demo CSV, write an HTML report and a quarantine folder
+	@mkdir -p reports/stage1
 	$(RUN) python -m stage1_validation validate $(S1_DATA) --rules data/generated/stage1/orders_rules.yaml \
 	  --report reports/stage1/orders_report.html --quarantine reports/stage1/quarantine || true
 

@@ -28,6 +28,7 @@ def main(
     """Generate the orders and write them (and optionally their rules)."""
     data = make_orders(rows, seed=seed)
     data.rules["sample_size"] = sample_size
+    out.parent.mkdir(parents=True, exist_ok=True)  # the library itself never creates folders
     with atomic_path(out) as tmp:
         if out.suffix == ".parquet":
             data.frame.astype({"quantity": "str"}).to_parquet(tmp, index=False)
@@ -35,6 +36,7 @@ def main(
             data.frame.to_csv(tmp, index=False)
     typer.echo(f"wrote {rows} rows to {out}")
     if rules_out is not None:
+        rules_out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(rules_out) as handle:
             yaml.safe_dump(data.rules, handle, sort_keys=False)
         typer.echo(f"wrote rules to {rules_out}")

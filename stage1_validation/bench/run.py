@@ -122,6 +122,7 @@ def _prepare_data(rows: int, seed: int, data_dir: Path) -> tuple[Path, Path]:
         console.print(f"generating {rows:,} orders (seed {seed}) ...")
         dataset = make_orders(rows, seed=seed)
         dataset.rules["sample_size"] = 5  # like the peers' summaries: counts plus a few rows
+        data_dir.mkdir(parents=True, exist_ok=True)
         with atomic_path(data) as tmp:
             dataset.frame.astype({"quantity": "str"}).to_parquet(tmp, index=False)
         with atomic_writer(rules) as handle:

@@ -11,12 +11,14 @@ def test_all_is_sorted_and_complete() -> None:
     assert exported == sorted(exported)  # isort style, as ruff RUF022 keeps it
     modules = {
         "accumulate",
+        "bounded_yaml",
         "chunks",
         "config",
         "csv_processor",
         "errors",
         "large",
         "monitor",
+        "output_paths",
         "quarantine",
         "report",
         "rules",

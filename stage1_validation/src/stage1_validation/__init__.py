@@ -6,7 +6,13 @@
     report = DataValidator("rules.yaml").validate_dataset(df)
 """
 
-from stage1_validation.config import ValidationConfig, load_config, parse_config, save_config
+from stage1_validation.config import (
+    ConfigLimits,
+    ValidationConfig,
+    load_config,
+    parse_config,
+    save_config,
+)
 from stage1_validation.csv_processor import CSVProcessor
 from stage1_validation.errors import (
     ConfigError,
@@ -15,6 +21,7 @@ from stage1_validation.errors import (
     DataQualityError,
     DataValidationError,
     MissingColumnError,
+    OutputPathError,
     ReportFormatError,
     RuleParameterError,
     UnknownRuleError,
@@ -46,12 +53,14 @@ __all__ = [
     "ColumnRule",
     "ConfigError",
     "ConfigFileError",
+    "ConfigLimits",
     "DataFileError",
     "DataQualityError",
     "DataValidationError",
     "DataValidator",
     "DatasetRule",
     "MissingColumnError",
+    "OutputPathError",
     "PerformanceRecord",
     "ReportFormatError",
     "Rule",

@@ -6,6 +6,7 @@ has the same index in a chunked report as in a whole-frame report of ``read_data
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 
 from stage1_validation.errors import DataFileError
 
-__all__ = ["count_rows", "data_format", "iter_chunks", "read_data"]
+__all__ = ["count_rows", "data_format", "first_bad_utf8", "iter_chunks", "read_data"]
 
 _FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -52,14 +53,52 @@ def iter_chunks(
         yield from _parquet_chunks(path, chunk_size)
 
 
+def first_bad_utf8(path: Path, block_size: int = 1 << 20) -> tuple[int, int, str] | None:
+    """``(byte offset, line number, reason)`` of the file's first invalid UTF-8, or None.
+
+    The decoder's own ``UnicodeDecodeError.start`` counts from the start of the block the
+    reader was decoding, not from the start of the file, so the file is scanned again.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    with path.open("rb") as handle:
+        while block := handle.read(block_size):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold up to 3 bytes of a character begun in the last block.
+                pending = len(decoder.getstate()[0])
+                start = offset - pending + exc.start
+                lines += (block[: max(exc.start - pending, 0)]).count(b"\n")
+                return start, lines, exc.reason
+            offset += len(block)
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return offset - len(decoder.getstate()[0]) + exc.start, lines, exc.reason
+    return None
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DataFileError:
+    found = first_bad_utf8(path)
+    where = (
+        f"{found[2]} at byte {found[0]:,}, line {found[1]:,}"
+        if found
+        else f"{exc.reason} in a block the reader decoded"
+    )
+    return DataFileError(path, f"not UTF-8 ({where})", "save the file as UTF-8")
+
+
 def _csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     try:
         # The reader is a context manager: leaving the block (normally, by an exception in a
         # chunk, or because the caller stopped iterating) closes the file handle.
-        with pd.read_csv(path, chunksize=chunk_size, encoding="utf-8") as reader:
+        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
+        with pd.read_csv(path, chunksize=chunk_size, encoding="utf-8-sig") as reader:
             yield from reader
     except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise _not_utf8(path, exc) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(path, "no columns to parse", "a CSV needs a header line") from exc
     except pd.errors.ParserError as exc:
@@ -90,9 +129,9 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataFileError(path, f"unreadable Parquet: {exc}") from exc
     try:
-        return pd.read_csv(path, encoding="utf-8")
+        return pd.read_csv(path, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise _not_utf8(path, exc) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(path, "no columns to parse", "a CSV needs a header line") from exc
     except pd.errors.ParserError as exc:

@@ -8,7 +8,10 @@ Examples::
     python -m stage1_validation rules                 # list the rule types you can use
 
 Exit status: 0 when no error-severity rule failed, 1 when one did, 2 for bad input
-(a rules file or data file that cannot be used; the message says which and why).
+(a rules file or data file that cannot be used; the message says which and why), 3 when an
+output cannot be written (a report or quarantine folder that is missing, a file, read-only,
+or a disk that filled up; nothing half-written is left, and no folder is created but the
+quarantine folder itself).
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from stage1_validation.errors import DataQualityError
+from stage1_validation.errors import DataQualityError, OutputPathError
 from stage1_validation.large import process_large_dataset
 from stage1_validation.rules import available_rules, get_rule_class
 
-__all__ = ["app", "main", "rules", "validate"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OUTPUT", "app", "main", "rules", "validate"]
+
+EXIT_FAILED = 1  # an error-severity rule failed
+EXIT_BAD_INPUT = 2  # the rules file or the data file cannot be used
+EXIT_OUTPUT = 3  # a report or quarantine path cannot be written
 
 app = typer.Typer(
     help="Validate CSV/Parquet files against rules in a YAML/JSON file.", no_args_is_help=True
@@ -65,11 +72,12 @@ def validate(
         )
     except DataQualityError as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        code = EXIT_OUTPUT if isinstance(exc, OutputPathError) else EXIT_BAD_INPUT
+        raise typer.Exit(code) from None
     _print_summary(result)
     if report is not None:
         console.print(f"report written to {report}")
-    raise typer.Exit(0 if result["passed"] else 1)
+    raise typer.Exit(0 if result["passed"] else EXIT_FAILED)
 
 
 def rules() -> None:

@@ -20,25 +20,45 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from stage1_validation.bounded_yaml import TooManyNodesError, load_bounded
 from stage1_validation.errors import (
     ConfigError,
     ConfigFileError,
     RuleParameterError,
     UnknownRuleError,
+    shown,
 )
 from stage1_validation.rules import Rule, available_rules, get_rule_class
 from stage1_validation.writers import atomic_writer
 
-__all__ = ["ValidationConfig", "load_config", "parse_config", "save_config"]
+__all__ = ["ConfigLimits", "ValidationConfig", "load_config", "parse_config", "save_config"]
 
 _TOP_LEVEL_KEYS = ("key_columns", "sample_size", "dataset", "columns")
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+
+
+@dataclass(frozen=True)
+class ConfigLimits:
+    """How big a rules file may be: the work of loading it is bounded by these, not by its text.
+
+    ``max_bytes`` bounds the file itself; ``max_nodes`` bounds the values (mappings, lists and
+    scalars) it holds once YAML aliases (``*name``) are expanded, so a few hundred bytes of
+    aliases cannot stand for billions of values. The defaults fit rules files with tens of
+    thousands of rules or allowed values.
+    """
+
+    max_bytes: int = 1 << 20
+    max_nodes: int = 200_000
+
+
+DEFAULT_LIMITS = ConfigLimits()
 
 
 class ValidationConfig(BaseModel):
@@ -72,8 +92,14 @@ class ValidationConfig(BaseModel):
         return data
 
 
-def load_config(path: str | os.PathLike[str]) -> ValidationConfig:
-    """Read and check a rules file; every problem raises a ConfigError naming file and key."""
+def load_config(
+    path: str | os.PathLike[str], *, limits: ConfigLimits = DEFAULT_LIMITS
+) -> ValidationConfig:
+    """Read and check a rules file; every problem raises a ConfigError naming file and key.
+
+    A file larger than ``limits.max_bytes``, or holding more than ``limits.max_nodes`` values
+    once YAML aliases are expanded, is refused before any rule is built.
+    """
     path = Path(path)
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -82,21 +108,27 @@ def load_config(path: str | os.PathLike[str]) -> ValidationConfig:
             path=path,
             fix="name the rules file *.yaml, *.yml, *.json or *.toml",
         )
-    text = _read_text(path)
-    data = _parse_text(text, kind, path)
+    text = _read_text(path, limits.max_bytes)
+    data = _parse_text(text, kind, path, limits.max_nodes)
     return parse_config(data, source=str(path))
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, max_bytes: int) -> str:
     try:
         with path.open("rb") as handle:  # closed on every path out, also when decoding fails
-            raw = handle.read()
+            raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise ConfigFileError("file not found", path=path, fix="check the path") from None
     except IsADirectoryError:
         raise ConfigFileError("is a directory, not a file", path=path) from None
     except OSError as exc:
         raise ConfigFileError(f"cannot read: {exc.strerror}", path=path) from exc
+    if len(raw) > max_bytes:
+        raise ConfigFileError(
+            f"larger than the limit of {max_bytes:,} bytes",
+            path=path,
+            fix="split the rules, or pass load_config(..., limits=ConfigLimits(max_bytes=...))",
+        )
     if not raw.strip():
         raise ConfigFileError("file is empty", path=path, fix="add `columns:` or `dataset:` rules")
     try:
@@ -109,13 +141,24 @@ def _read_text(path: Path) -> str:
         ) from exc
 
 
-def _parse_text(text: str, kind: str, path: Path) -> Any:
+def _parse_text(text: str, kind: str, path: Path, max_nodes: int) -> Any:
     try:
         if kind == "yaml":
-            return yaml.safe_load(text)
+            return load_bounded(text, max_nodes)
         if kind == "json":
             return json.loads(text)
         return tomllib.loads(text)
+    except TooManyNodesError as exc:
+        raise ConfigFileError(
+            f"refused: {exc}",
+            path=path,
+            fix="write the values out instead of nesting aliases, or pass "
+            "load_config(..., limits=ConfigLimits(max_nodes=...))",
+        ) from None
+    except RecursionError:
+        raise ConfigFileError(
+            "nested too deeply to read", path=path, fix="a rules file needs at most 4 levels"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -149,7 +192,7 @@ def parse_config(data: Any, *, source: str | None = None) -> ValidationConfig:
     sample_size = data.get("sample_size", 5)
     if not isinstance(sample_size, int) or isinstance(sample_size, bool) or sample_size < 0:
         raise ConfigError(
-            f"must be a whole number >= 0, got {sample_size!r}", path=path, key="sample_size"
+            f"must be a whole number >= 0, got {shown(sample_size)}", path=path, key="sample_size"
         )
     rules: list[Rule] = []
     dataset = data.get("dataset") or {}
@@ -184,7 +227,7 @@ def parse_config(data: Any, *, source: str | None = None) -> ValidationConfig:
 def _build_rule(entry: Any, path: str, location: str, *, column: str | None) -> Rule:
     if not isinstance(entry, Mapping):
         raise ConfigError(
-            f"a rule must be a mapping, got {entry!r}",
+            f"a rule must be a mapping, got {shown(entry)}",
             path=path,
             location=location,
             fix="write it as `{rule: not_null}`",
@@ -210,7 +253,7 @@ def _build_rule(entry: Any, path: str, location: str, *, column: str | None) -> 
     if column is not None:
         if "column" in params and params["column"] != column:
             raise RuleParameterError(
-                f"says column {params['column']!r} but sits under {column!r}",
+                f"says column {shown(params['column'])} but sits under {column!r}",
                 path=path,
                 location=location,
                 rule=name,
@@ -231,7 +274,7 @@ def _build_rule(entry: Any, path: str, location: str, *, column: str | None) -> 
         first = exc.errors()[0]
         # For a union field pydantic adds the member type (``min.float``): keep the field name.
         key = str(first["loc"][0]) if first["loc"] else None
-        got = f" (got {first['input']!r})" if "input" in first and key else ""
+        got = f" (got {shown(first['input'])})" if "input" in first and key else ""
         raise RuleParameterError(
             f"{first['msg']}{got}",
             path=path,
@@ -251,7 +294,7 @@ def _param_fix(cls: type[Rule], error_type: str) -> str:
 
 def _string_list(value: Any, path: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"must be a list of column names, got {value!r}", path=path, key=key)
+        raise ConfigError(f"must be a list of column names, got {shown(value)}", path=path, key=key)
     return list(value)
 
 

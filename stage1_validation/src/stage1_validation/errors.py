@@ -8,11 +8,13 @@ DataQualityError                      base: catch this to catch everything below
  │    └── MissingColumnError          a rule names a column the data does not have
  ├── DataFileError (OSError)          the data file cannot be read: fix the path or the file
  ├── ReportFormatError (ValueError)   a report path has a suffix no writer handles
+ ├── OutputPathError (OSError)        a report or quarantine path cannot be written
  └── DataValidationError              the data broke error-severity rules; ``.report`` says where
 """
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,22 @@ __all__ = [
     "DataQualityError",
     "DataValidationError",
     "MissingColumnError",
+    "OutputPathError",
     "ReportFormatError",
     "RuleParameterError",
     "UnknownRuleError",
 ]
+
+
+_SHORT = reprlib.Repr()  # keyword arguments only from Python 3.12
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 5
+_SHORT.maxlevel = 2
+
+
+def shown(value: Any) -> str:
+    """A short repr of a user's value for messages: never the whole of a huge entry."""
+    return _SHORT.repr(value)
 
 
 class DataQualityError(Exception):
@@ -64,9 +78,9 @@ class ConfigError(DataQualityError, ValueError):
             where.append(self.location)
         parts = [": ".join(where)]
         if self.rule:
-            parts.append(f"rule {self.rule!r}")
+            parts.append(f"rule {shown(self.rule)}")
         if self.key:
-            parts.append(f"key {self.key!r}")
+            parts.append(f"key {shown(self.key)}")
         text = ", ".join(parts) + f": {self.problem}"
         if self.fix:
             text += f" Fix: {self.fix}"
@@ -104,8 +118,8 @@ class MissingColumnError(ConfigError):
     """Raised when rules name columns that the validated data does not have."""
 
 
-class DataFileError(DataQualityError, OSError):
-    """Raised when a data file is missing, empty, undecodable or malformed."""
+class _PathProblem(DataQualityError, OSError):
+    """A problem with one file or folder: the message is ``<path>: <problem> Fix: <fix>``."""
 
     def __init__(self, path: str | Path, problem: str, fix: str | None = None) -> None:
         self.path = str(path)
@@ -121,6 +135,18 @@ class DataFileError(DataQualityError, OSError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), (self.path, self.problem), {"fix": self.fix}))
+
+
+class DataFileError(_PathProblem):
+    """Raised when a data file is missing, empty, undecodable or malformed."""
+
+
+class OutputPathError(_PathProblem):
+    """Raised when a report or quarantine path cannot be written.
+
+    The folder is missing (nothing here creates parent folders), is a file, is read-only, or
+    the disk filled up while writing. Nothing half-written is left behind when it is raised.
+    """
 
 
 class ReportFormatError(DataQualityError, ValueError):

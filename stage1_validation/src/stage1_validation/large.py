@@ -20,9 +20,10 @@ from tqdm.auto import tqdm
 from stage1_validation.chunks import count_rows, data_format, iter_chunks
 from stage1_validation.errors import DataFileError, DataValidationError
 from stage1_validation.monitor import performance_monitor
+from stage1_validation.output_paths import check_quarantine_dir, check_report_path
 from stage1_validation.quarantine import QuarantineWriter, row_reasons, unique_failures
 from stage1_validation.validator import DataValidator
-from stage1_validation.writers import write_report
+from stage1_validation.writers import check_report_format, write_report
 
 __all__ = ["default_rules", "process_large_dataset"]
 
@@ -59,8 +60,18 @@ def process_large_dataset(
     (.json/.md/.html) also writes the report, atomically. ``quarantine_dir`` writes
     ``valid.<fmt>`` and ``rejected.<fmt>`` there (a second pass over the file, because a
     duplicate key found at the end can reject a row from the first chunk).
+
+    Output paths are checked before any row is read: an unwritable or missing folder raises
+    OutputPathError at once (parent folders are never created), as does a disk that fills up
+    while writing; nothing half-written is left either way.
     """
     path = Path(file_path)
+    if report_path is not None:
+        check_report_format(report_path)
+        inputs = [path] if isinstance(rules, DataValidator) or rules is None else [path, rules]
+        check_report_path(report_path, inputs=inputs)
+    if quarantine_dir is not None:
+        check_quarantine_dir(quarantine_dir)
     chunks = iter_chunks(path, chunk_size)
     first = next(chunks, None)
     if first is None or first.empty:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stage1_validation.accumulate import Accumulator, UniqueAccumulator
+from stage1_validation.errors import OutputPathError
+from stage1_validation.output_paths import output_errors
 from stage1_validation.rules import DatasetRule, Rule, Severity, UniqueRule
 from stage1_validation.writers import atomic_path
 
@@ -92,6 +94,7 @@ class QuarantineWriter:
 
     Both files appear only when the ``open()`` block ends without error; an error midway
     leaves neither (their temp files are removed). Chunks are streamed, never all held.
+    ``DIR`` is created when missing (its parent must exist), and removed again on an error.
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], fmt: str) -> None:
@@ -109,31 +112,67 @@ class QuarantineWriter:
     @contextmanager
     def open(self) -> Iterator[QuarantineWriter]:
         """Context in which ``write`` may be called; files are committed on a clean exit."""
-        with ExitStack() as stack:
+        with self._folder(), ExitStack() as stack:
             self._paths = {
                 "valid": stack.enter_context(atomic_path(self.result.valid_path)),
                 "rejected": stack.enter_context(atomic_path(self.result.rejected_path)),
             }
             try:
                 yield self
-            finally:
+            except BaseException:
                 for writer in self._parquet.values():
-                    writer.close()
+                    with suppress(Exception):  # a full disk fails the footer too: keep the cause
+                        writer.close()
+                raise
+            else:
+                with output_errors(self.out_dir):  # the footer is written on close
+                    for writer in self._parquet.values():
+                        writer.close()
+            finally:
                 self._parquet.clear()
+
+    @contextmanager
+    def _folder(self) -> Iterator[None]:
+        """Create ``out_dir`` if missing (never its parents); remove it if the block fails."""
+        created = False
+        if not self.out_dir.is_dir():
+            try:
+                self.out_dir.mkdir()
+            except FileNotFoundError:
+                raise OutputPathError(
+                    self.out_dir.parent,
+                    "folder does not exist (parent folders are never created)",
+                    f"create it first: mkdir -p {self.out_dir.parent}",
+                ) from None
+            except OSError as exc:
+                raise OutputPathError(
+                    self.out_dir, f"cannot be created ({exc.strerror})", "choose a writable folder"
+                ) from None
+            created = True
+        try:
+            yield
+        except BaseException:
+            if created:
+                with suppress(OSError):  # rmdir: only when still empty, never a user's file
+                    self.out_dir.rmdir()
+            raise
 
     def write(self, valid: pd.DataFrame, rejected: pd.DataFrame) -> None:
         """Append one chunk's split."""
         self.result.valid_rows += len(valid)
         self.result.rejected_rows += len(rejected)
         for side, frame in (("valid", valid), ("rejected", rejected)):
-            first = side not in self._started
-            self._started.add(side)
-            if self.fmt == "csv":
-                frame.to_csv(
-                    self._paths[side], index=False, header=first, mode="w" if first else "a"
-                )
-                continue
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if first:
-                self._parquet[side] = pq.ParquetWriter(self._paths[side], table.schema)
-            self._parquet[side].write_table(table.cast(self._parquet[side].schema))
+            target = self.result.valid_path if side == "valid" else self.result.rejected_path
+            with output_errors(target):
+                self._append(side, frame)
+
+    def _append(self, side: str, frame: pd.DataFrame) -> None:
+        first = side not in self._started
+        self._started.add(side)
+        if self.fmt == "csv":
+            frame.to_csv(self._paths[side], index=False, header=first, mode="w" if first else "a")
+            return
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if first:
+            self._parquet[side] = pq.ParquetWriter(self._paths[side], table.schema)
+        self._parquet[side].write_table(table.cast(self._parquet[side].schema))

@@ -2,11 +2,13 @@
 
 Every file goes through ``atomic_writer``: text is written to a temporary file beside the
 target and renamed over it only when writing finished, so a reader never sees half a report
-and a failure midway leaves no file behind.
+and a failure midway leaves no file behind. A temporary left by a killed run (its name holds
+the writer's process id) is removed by the next write of the same target.
 """
 
 from __future__ import annotations
 
+import glob
 import html
 import json
 import os
@@ -16,9 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from stage1_validation.errors import ReportFormatError
+from stage1_validation.errors import OutputPathError, ReportFormatError
+from stage1_validation.output_paths import output_errors
 
-__all__ = ["atomic_path", "atomic_writer", "render_html", "render_markdown", "write_report"]
+__all__ = [
+    "atomic_path",
+    "atomic_writer",
+    "check_report_format",
+    "render_html",
+    "render_markdown",
+    "write_report",
+]
 
 
 @contextmanager
@@ -26,20 +36,53 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temp path beside ``path``; rename it to ``path`` on success, delete it on error.
 
     For writers that want a file name rather than a handle (Parquet, ``DataFrame.to_csv``).
+    The folder must exist: parent folders are never created (OutputPathError names it).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _remove_stale_temporaries(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent
+        )
+    except FileNotFoundError:
+        raise OutputPathError(
+            target.parent,
+            "folder does not exist (parent folders are never created)",
+            f"create it first: mkdir -p {target.parent}",
+        ) from None
+    except OSError as exc:
+        raise OutputPathError(
+            target, f"cannot be written ({exc.strerror})", "choose a writable folder"
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     # mkstemp creates the file private (0600); give it the mode a plain open() would have.
     os.chmod(tmp, 0o666 & ~_current_umask())
     try:
         yield tmp
-        os.replace(tmp, target)
+        with output_errors(target):
+            os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete ``.<name>.<pid>.*.tmp`` beside ``target`` whose writing process is gone."""
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid_text = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            tmp.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return True
 
 
 def _current_umask() -> int:
@@ -57,7 +100,12 @@ def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
         with atomic_writer("report.json") as handle:
             json.dump(report, handle)     # an exception here leaves no report.json behind
     """
-    with atomic_path(path) as tmp, tmp.open("w", encoding=encoding, newline="") as handle:
+    target = Path(path)
+    with (
+        atomic_path(target) as tmp,
+        tmp.open("w", encoding=encoding, newline="") as handle,
+        output_errors(target),
+    ):
         yield handle
         handle.flush()
         os.fsync(handle.fileno())
@@ -66,12 +114,7 @@ def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write ``report`` as JSON, Markdown or HTML, chosen by the suffix of ``path``."""
     target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".json", ".md", ".html", ".htm"):
-        raise ReportFormatError(
-            f"{target}: cannot write a report as {suffix or 'no suffix'!r}; "
-            "use a path ending in .json, .md or .html"
-        )
+    suffix = check_report_format(target)
     with atomic_writer(target) as handle:
         if suffix == ".json":
             # json.dump streams into the temp file: a bad value fails midway, and the
@@ -83,6 +126,18 @@ def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
         else:
             handle.write(render_html(report))
     return target
+
+
+def check_report_format(path: str | os.PathLike[str]) -> str:
+    """The report's suffix (``.json``, ``.md``, ``.html``); ReportFormatError for any other."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".json", ".md", ".html", ".htm"):
+        raise ReportFormatError(
+            f"{target}: cannot write a report as {suffix or 'no suffix'!r}; "
+            "use a path ending in .json, .md or .html"
+        )
+    return suffix
 
 
 def _column_text(column: Any) -> str:

@@ -29,12 +29,19 @@ __all__ = [
     "Rule",
     "Severity",
     "available_rules",
+    "bounds_in_order",
     "get_rule_class",
     "register_rule",
     "unregister_rule",
 ]
 
 _COMMON_FIELDS = frozenset({"severity", "mostly", "column"})
+
+
+def bounds_in_order(low: Any, high: Any) -> None:
+    """Refuse ``min`` above ``max``: such a rule would fail every row, which is never meant."""
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"min ({low}) is above max ({high}); swap them")
 
 
 class Severity(StrEnum):

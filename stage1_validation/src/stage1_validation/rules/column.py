@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import ClassVar
@@ -10,7 +11,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from stage1_validation.rules._arrow import regex_matches
-from stage1_validation.rules.base import ColumnRule, register_rule
+from stage1_validation.rules.base import ColumnRule, bounds_in_order, register_rule
 
 __all__ = [
     "AllowedValuesRule",
@@ -136,10 +137,25 @@ class RangeRule(ColumnRule):
     min_inclusive: bool = True
     max_inclusive: bool = True
 
+    @field_validator("min", "max")
+    @classmethod
+    def _not_nan(cls, value: float | date | None) -> float | date | None:
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError("NaN is no bound (every comparison with it is false)")
+        return value
+
     @model_validator(mode="after")
     def _has_a_bound(self) -> RangeRule:
         if self.min is None and self.max is None:
             raise ValueError("give at least one of min and max")
+        if self.min is None or self.max is None:
+            return self
+        if isinstance(self.min, date) != isinstance(self.max, date):
+            raise ValueError("min and max must both be numbers or both be dates")
+        if isinstance(self.min, date):  # a date and a datetime compare as timestamps
+            bounds_in_order(pd.Timestamp(self.min), pd.Timestamp(self.max))
+        else:
+            bounds_in_order(self.min, self.max)
         return self
 
     def check_column(self, values: pd.Series) -> pd.Series:
@@ -220,6 +236,7 @@ class StrLengthRule(ColumnRule):
     def _has_a_bound(self) -> StrLengthRule:
         if self.min is None and self.max is None:
             raise ValueError("give at least one of min and max")
+        bounds_in_order(self.min, self.max)
         return self
 
     def check_column(self, values: pd.Series) -> pd.Series:
@@ -237,6 +254,15 @@ class DateFormatRule(ColumnRule):
 
     name: ClassVar[str] = "date_format"
     format: str = "%Y-%m-%d"
+
+    @field_validator("format")
+    @classmethod
+    def _known_directives(cls, value: str) -> str:
+        try:  # a bad directive (%Q) raises even with errors="coerce"; find it now, not mid-file
+            pd.to_datetime(pd.Series(["2000-01-01"]), format=value, errors="coerce")
+        except ValueError as exc:
+            raise ValueError(f"not a usable date format: {exc}") from None
+        return value
 
     def check_column(self, values: pd.Series) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(values):

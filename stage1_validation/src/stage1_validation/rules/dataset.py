@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from stage1_validation.rules.base import DatasetRule, Rule, register_rule
+from stage1_validation.rules.base import DatasetRule, Rule, bounds_in_order, register_rule
 
 if TYPE_CHECKING:
     from stage1_validation.accumulate import Accumulator
@@ -159,6 +159,7 @@ class RowCountRule(DatasetRule):
     def _has_a_bound(self) -> RowCountRule:
         if self.min is None and self.max is None:
             raise ValueError("give at least one of min and max")
+        bounds_in_order(self.min, self.max)
         return self
 
     def judge(self, n_rows: int) -> bool:
