@@ -38,7 +38,7 @@ import pandas as pd
 import polars as pl
 
 from stage2_log_analysis.aggregate import Partial, combine_partials, partial_from_block
-from stage2_log_analysis.anomaly import AnomalyConfig, detect_minute_anomalies
+from stage2_log_analysis.anomaly import AnomalyConfig, detect_minute_anomalies, kinds_at
 from stage2_log_analysis.formats import LogFormat
 from stage2_log_analysis.parser import parse_block
 from stage2_log_analysis.stats import STAT_COLUMNS, build_table
@@ -221,16 +221,12 @@ class LiveAggregator:
         flags = detect_minute_anomalies(
             self.history.astype({"requests": "float64"}), self.anomaly_config
         )
-        kinds = (
-            flags[flags["minute"].isin(table.index)].groupby("minute")["kind"].agg(",".join)
-            if not flags.empty
-            else pd.Series(dtype=str)
-        )
+        kinds = kinds_at(flags, table.index)
         out = table.reset_index()
         first = self.last_top_paths[self.last_top_paths["rank"] == 1].set_index("minute")
         out["top_path"] = out["minute"].map(first["path"]).astype("str")
         out["top_path_requests"] = out["minute"].map(first["requests"]).fillna(0).astype("int64")
-        out["anomalies"] = out["minute"].map(kinds).astype(object).fillna("").astype(str)
+        out["anomalies"] = kinds.to_numpy()
         return out[LIVE_COLUMNS]
 
 
