@@ -18,6 +18,7 @@ REPORTS ?= reports
 STAGES := stage1 stage2 stage3 stage4 stage5
 MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo \
 	stage1_validation/grading stage2_log_analysis/grading stage3_mlops/grading stage4_pipelines/grading stage5_api/grading
+TEST_DIRS := $(MEMBERS) deploy
 stage_dir = $(firstword $(wildcard $(1)_*/))
 
 ##@ Setup
@@ -41,13 +42,24 @@ setup: .uv ## Install the locked environment (idempotent; seconds when already d
 
 .PHONY: test
 test: setup ## Run every package's test suite (needs PostgreSQL and Redis on 127.0.0.1)
-	@UV="$(UV)" bash scripts/test.sh $(MEMBERS)
+	@UV="$(UV)" bash scripts/test.sh $(TEST_DIRS)
+
+.PHONY: test-docker
+test-docker: setup docker-engine ## The tests that build and run images on a real Docker engine (minutes)
+	$(RUN) pytest deploy/tests -m docker -p no:cacheprovider
 
 .PHONY: lint
 lint: setup ## ruff (format + lint) and mypy on every package's src
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
 	$(RUN) mypy $(foreach m,$(MEMBERS),$(m)/src)
+	$(RUN) python scripts/render_results.py --check
+
+.PHONY: docs docs-check
+docs: ## Fill the figures in the docs from the committed result files (scripts/render_results.py)
+	$(RUN) python scripts/render_results.py
+docs-check: ## Fail when a figure in the docs differs from its result file (part of make lint)
+	$(RUN) python scripts/render_results.py --check
 
 .PHONY: format
 format: setup ## Format and auto-fix with ruff

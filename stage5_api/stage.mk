@@ -25,7 +25,3 @@ validate-deploy: setup ## Validate deploy/ offline: hadolint, kubernetes-validat
 	  deploy/k8s/deployment.yaml deploy/k8s/service.yaml deploy/k8s/hpa.yaml deploy/k8s/pdb.yaml deploy/k8s/redis.yaml
 	$(RUN) check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
-
-.PHONY: docker-build-stage5
-docker-build-stage5: ## Build the API image (needs a Docker engine)
-	docker build -f deploy/Dockerfile -t ml-api:latest .

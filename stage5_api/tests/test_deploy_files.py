@@ -121,7 +121,17 @@ def test_compose_file_passes_its_schema_and_binds_loopback() -> None:
     done = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path))
     assert done.returncode == 0, done.stdout + done.stderr
     compose = yaml.safe_load(path.read_text())
-    wanted = {"api-1", "api-2", "lb", "redis", "postgres", "mlflow", "prometheus", "grafana"}
+    wanted = {
+        "api-1",
+        "api-2",
+        "api-3",
+        "lb",
+        "redis",
+        "postgres",
+        "mlflow",
+        "prometheus",
+        "grafana",
+    }
     assert wanted <= set(compose["services"])
     for name, service in compose["services"].items():
         for port in service.get("ports", []):
