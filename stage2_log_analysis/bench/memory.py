@@ -23,9 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gradekit.scorecard import write_atomic
+from stage2_grading import run_probe
 from stage2_log_analysis.allocator import ALLOCATOR_ENV, RETURN_MEMORY_AT_ONCE
 from stage2_log_analysis.generator import GeneratorConfig, generate_log, parse_size, span_days
-from stage2_log_analysis.grading import run_probe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -44,15 +44,15 @@ console = Console()
 CONTENDERS: dict[str, list[str]] = {
     "logan local (1 process)": [
         "-m",
-        "stage2_log_analysis.probe",
+        "stage2_grading.tree_probe",
         "analyze",
         "{path}",
         "local",
         "1",
     ],
-    "logan dask (2 workers)": ["-m", "stage2_log_analysis.probe", "analyze", "{path}", "dask", "2"],
-    "logan dask (1 worker)": ["-m", "stage2_log_analysis.probe", "analyze", "{path}", "dask", "1"],
-    "naive pandas baseline": ["-m", "stage2_log_analysis.probe", "baseline", "{path}"],
+    "logan dask (2 workers)": ["-m", "stage2_grading.tree_probe", "analyze", "{path}", "dask", "2"],
+    "logan dask (1 worker)": ["-m", "stage2_grading.tree_probe", "analyze", "{path}", "dask", "1"],
+    "naive pandas baseline": ["-m", "stage2_grading.tree_probe", "baseline", "{path}"],
     "duckdb (same regex)": [str(HERE / "duckdb_minutes.py"), "{path}"],
 }
 

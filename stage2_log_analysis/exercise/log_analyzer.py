@@ -2,7 +2,7 @@
 
 Fill in the TODOs, then grade your work:
 
-    make start-stage2                                  # copies this file to workspace/stage2/
+    make start-stage2                                  # copies this folder to workspace/stage2/
     make check-stage2 IMPL=workspace/stage2 GRADE_OPTS="--opt size=1GB"
 
 Requirements (the roadmap's):
@@ -12,21 +12,33 @@ Requirements (the roadmap's):
 4. Save results in Parquet format
 5. Distributed processing with Dask
 
-What the grader calls (keep these names and signatures):
-- ``LogAnalyzer(chunk_size).process_logs_stream(path)`` yields pandas DataFrames of parsed
-  records with at least a ``timestamp`` column (UTC) and an integer ``status`` column.
-- ``LogAnalyzer().detect_anomalies(ddf)`` gets a Dask DataFrame of those records and returns a
-  Dask DataFrame with one row per anomalous minute: ``minute`` and ``kind`` (one of
-  ``error_spike``, ``traffic_surge``, ``traffic_drop``, ``client_burst``).
-- ``LogAnalyzer().analyze(path, engine="dask" | "local", n_workers=2)`` analyses the whole file
-  (criterion 2 times it on a Dask LocalCluster against a naive pandas baseline).
-- ``LogAnalyzer().follow(path)`` tails a growing file and yields, for every minute that has
-  closed, a DataFrame with ``minute`` and ``requests`` columns (criterion 3).
+IMPL layout: a folder with this file, ``log_analyzer.py`` (other modules beside it may be
+imported from it; the grader's Dask workers import them from the same folder).
+
+What the grader calls (keep these names, signatures and shapes):
+- ``LogAnalyzer(chunk_size).process_logs_stream(log_path)`` yields pandas DataFrames of at
+  most ``chunk_size`` parsed records, with at least ``timestamp`` (UTC; naive means UTC) and
+  an integer ``status``. Malformed lines are skipped; every valid line counts exactly once.
+- ``LogAnalyzer(chunk_size).analyze(log_path, engine="local" | "dask", scheduler=None)``
+  analyses the whole file and returns the per-minute statistics: a pandas (or Dask)
+  DataFrame with ``minute`` (UTC, a column or the index), ``requests``, and ``errors`` (count
+  of 5xx, or of 4xx+5xx) or ``error_rate``; one row per minute. With ``engine="dask"`` the
+  grader passes ``scheduler`` = the address of a Dask cluster it started (2 workers): connect
+  with ``distributed.Client(scheduler)`` and do the work there; the grader reads that
+  cluster's task stream. (Without a scheduler, start your own ``LocalCluster``.)
+- ``LogAnalyzer(chunk_size).detect_anomalies(ddf)`` gets a Dask DataFrame of your own records
+  and returns a Dask DataFrame with one row per anomalous minute: ``minute`` and ``kind``
+  (``error_spike``, ``traffic_surge``, ``traffic_drop``, ``client_burst`` or ``outage``).
+  A minute's verdict may use only the minutes before it (it must work live).
+- ``LogAnalyzer(chunk_size).follow(log_path)`` tails a growing file (like ``tail -F``: it
+  survives rotation) and yields, once for every minute that has closed, a DataFrame with
+  ``minute`` and ``requests``, within 2 s of the minute's end.
 
 The input: Apache/Nginx combined logs, e.g.
     203.0.113.9 - - [02/Mar/2026:00:00:01 +0900] "GET /cart HTTP/1.1" 200 512 "-" "Mozilla/5.0" 0.042
-Watch out: some lines are truncated (an unclosed quote). Skip and count them; never lose the
-lines around them.
+Watch out: some lines are truncated (an unclosed quote): skip them, never lose the lines
+around them. Some lines hold bytes that are not UTF-8: they are valid requests. Minutes are
+UTC (the log shows +0900).
 """
 
 from __future__ import annotations
@@ -48,12 +60,14 @@ class LogAnalyzer:
 
     def detect_anomalies(self, df: dd.DataFrame) -> dd.DataFrame:
         # TODO: detect anomalous patterns (이상 패턴 탐지)
-        # Hint: count per minute with a groupby, compare each minute with a rolling median.
+        # Hint: count per minute with a groupby, compare each minute with a rolling median
+        # of the minutes before it.
         pass
 
-    def analyze(self, log_path: str, engine: str = "local", n_workers: int = 2):
-        # TODO: analyse the whole file; with engine="dask", split it into byte ranges and
-        # aggregate each range on a Dask worker (distributed.LocalCluster).
+    def analyze(self, log_path: str, engine: str = "local", scheduler: str | None = None):
+        # TODO: per-minute requests and errors of the whole file (and write them as Parquet).
+        # With engine="dask", split the file into partitions and count them on the cluster
+        # at `scheduler` (distributed.Client(scheduler)); combine the partial counts.
         raise NotImplementedError("analyze() is not written yet")
 
     def follow(self, log_path: str) -> Iterator[pd.DataFrame]:
