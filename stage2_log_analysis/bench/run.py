@@ -1,231 +1,333 @@
-"""Stage 2 benchmark: this tool (local and Dask) vs the naive pandas baseline vs DuckDB.
+"""Stage 2 benchmark: ``logan`` (local and Dask) vs the naive pandas baseline vs DuckDB.
 
-    uv run --frozen python stage2_log_analysis/bench/run.py --size 1GB      # or 10GB (default)
+    uv run --frozen python stage2_log_analysis/bench/run.py --log /var/log/nginx/access.log
+    uv run --frozen python stage2_log_analysis/bench/run.py --size 1GB              # generated
+    uv run --frozen python stage2_log_analysis/bench/run.py --shape sparse_hourly --size 1GB
+    make bench-stage2 BENCH_OPTS="--log PATH"
 
-One generated log (with ground truth), warmed into the page cache, then ``--rounds`` rounds
-that run every contender once each in turn (A B C D, A B C D, ...) in its own process, with the
-peak RSS of the whole process tree sampled by psutil every 50 ms. Reports the median wall
-time, MB/s, peak RSS, and whether the request total equals the truth. Writes
-``bench/results/stage2-bench.json`` and ``.png``. Also times the two Polars parsing strategies
-(one big regex vs validate + short capture) in-process on a 64 MB slice, interleaved.
+On your own log (``--log``) or a generated one (with ground truth), each contender runs as
+its own process, the contenders in turn for ``--rounds`` rounds (A B C.., A B C..), after the
+file has been read once into the page cache. Measured per run: the process's wall time (what
+a user waits for, imports included), the time the contender reports for its own work, and
+the peak RSS of its whole process tree (psutil every 50 ms, Dask workers included). Every
+contender writes per-minute counts (requests, 2xx..5xx); they are checked equal to
+``logan``'s, minute by minute. The anchor is DuckDB's ``read_csv`` per-minute query, the
+query a data engineer writes (``duckdb_csv.py``). Writes ``<name>.json`` and ``<name>.png``
+under ``--out`` (default ``bench/results``): the medians, ratios, versions and machine facts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
-from rich.progress import track
 from rich.table import Table
 
 from gradekit.sampling import TreeRSSSampler
 from gradekit.scorecard import write_atomic
 from stage2_log_analysis.generator import (
-    GeneratorConfig,
     GroundTruth,
     generate_log,
     parse_size,
+    shape_config,
     truth_path_for,
 )
+from stage2_log_analysis.generator.config import GeneratorConfig
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 console = Console()
+COUNTS = ["requests", "status_2xx", "status_3xx", "status_4xx", "status_5xx"]
+LOGAN = [sys.executable, "-m", "stage2_log_analysis", "analyze", "{path}", "--no-progress"]
 
-CONTENDERS: dict[str, list[str]] = {
-    "logan local (1 process)": [
-        "-m",
-        "stage2_grading.tree_probe",
-        "analyze",
-        "{path}",
-        "local",
-        "1",
-    ],
-    "logan dask (2 workers)": ["-m", "stage2_grading.tree_probe", "analyze", "{path}", "dask", "2"],
-    "logan dask (1 worker)": ["-m", "stage2_grading.tree_probe", "analyze", "{path}", "dask", "1"],
-    "naive pandas baseline": ["-m", "stage2_grading.tree_probe", "baseline", "{path}"],
-    "duckdb (same regex)": [str(HERE / "duckdb_minutes.py"), "{path}"],
+#: name -> (command, where its per-minute counts land). ``{path}``: the log; ``{out}``: a
+#: fresh folder for the run.
+CONTENDERS: dict[str, tuple[list[str], str]] = {
+    "logan local": ([*LOGAN, "--out", "{out}/logan"], "{out}/logan/minutes"),
+    "logan local, 2 threads": (
+        [*LOGAN, "--threads", "2", "--out", "{out}/logan"],
+        "{out}/logan/minutes",
+    ),
+    "logan dask, 2 workers": (
+        [*LOGAN, "--engine", "dask", "--workers", "2", "--out", "{out}/logan"],
+        "{out}/logan/minutes",
+    ),
+    "naive pandas": (
+        [sys.executable, str(HERE / "naive_minutes.py"), "{path}", "{out}/m.parquet"],
+        "{out}/m.parquet",
+    ),
+    "duckdb read_csv": (
+        [sys.executable, str(HERE / "duckdb_csv.py"), "{path}", "{out}/m.parquet"],
+        "{out}/m.parquet",
+    ),
+    "duckdb, logan's regex": (
+        [sys.executable, str(HERE / "duckdb_minutes.py"), "{path}", "{out}/m.parquet"],
+        "{out}/m.parquet",
+    ),
 }
+REFERENCE = "logan local"
+ANCHOR = "duckdb read_csv"
 
 
-def run_one(args: list[str], path: Path) -> dict[str, Any]:
-    """One contender in its own process; wall time measured inside, RSS of the tree outside."""
-    cmd = [sys.executable, *[a.replace("{path}", str(path)) for a in args]]
+def run_one(name: str, path: Path, work: Path) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """One run of a contender: its figures, and its per-minute counts (None if it failed)."""
+    out = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    command, minutes_at = CONTENDERS[name]
+    cmd = [a.replace("{path}", str(path)).replace("{out}", str(out)) for a in command]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with TreeRSSSampler(proc.pid) as sampler:
-        out, _ = proc.communicate()
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    result = json.loads(lines[-1]) if lines else {"error": "no output"}
-    result["process_seconds"] = time.perf_counter() - started
-    result["peak_rss_mb"] = sampler.peak_mb
-    return result
+        stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - started
+    result: dict[str, Any] = {"process_s": wall, "peak_rss_mb": sampler.peak_mb}
+    minutes: pd.DataFrame | None = None
+    if proc.returncode != 0:
+        result["error"] = (stderr or stdout).strip().splitlines()[-1:] or [
+            f"exit {proc.returncode}"
+        ]
+    elif name.startswith("logan"):
+        report = json.loads((out / "logan" / "report.json").read_text())
+        result["work_s"] = report["seconds"] + sum(
+            p["seconds"] for p in report["phases"] if p["name"] == "writing"
+        )
+        result["phases"] = report["phases"]
+        result["lines"] = report["lines"]
+        result["uncompressed_bytes"] = report["uncompressed_bytes"]
+    else:
+        printed = [line for line in stdout.splitlines() if line.startswith("{")]
+        info = json.loads(printed[-1]) if printed else {"error": "no output"}
+        if "error" in info:
+            result["error"] = info["error"]
+        result["work_s"] = info.get("seconds")
+    if "error" not in result:
+        where = Path(minutes_at.replace("{out}", str(out)))
+        minutes = _per_minute(pd.read_parquet(where))
+    shutil.rmtree(out, ignore_errors=True)
+    return result, minutes
 
 
-def parser_comparison(path: Path, rounds: int = 3) -> dict[str, Any]:
-    """Polars: one regex with ten captures vs a validating regex plus a five-capture prefix."""
-    import polars as pl
+def _per_minute(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-minute counts indexed by UTC minute (int64 counts, missing classes as 0)."""
+    table = frame.assign(minute=pd.to_datetime(frame["minute"], utc=True)).set_index("minute")
+    table = table.reindex(columns=COUNTS, fill_value=0).fillna(0).astype("int64")
+    return table.groupby(level=0).sum().sort_index()
 
-    from stage2_log_analysis.formats import CLF_HEAD, CLF_VALID
-    from stage2_log_analysis.parser import _lines_frame
-    from stage2_log_analysis.ranges import ByteRange, iter_range_blocks
 
-    q = r'"((?:[^"\\]|\\.)*)"'
-    single = (
-        r"^(\S+) \S+ (\S+) \[([^\]]+)\] " + q + r" (\d{3}) (\d+|-)(?: " + q + " " + q + r")?"
-        r"(?: (\d+(?:\.\d+)?))?\s*$"
-    )
-    data = b"".join(iter_range_blocks(ByteRange(str(path), 0, min(64 << 20, path.stat().st_size))))
-    raw = _lines_frame(data)
-    line = pl.col("line")
-    variants = {
-        "single regex, 10 captures": lambda: raw.select(line.str.extract_groups(single)),
-        "validate + 5-capture prefix": lambda: raw.select(
-            line.str.contains(CLF_VALID).alias("ok"), line.str.extract_groups(CLF_HEAD).alias("g")
-        ),
-    }
-    times: dict[str, list[float]] = {k: [] for k in variants}
-    for _ in range(rounds):
-        for name, fn in variants.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
-    mb = len(data) / 1e6
+def compare(reference: pd.DataFrame, other: pd.DataFrame) -> dict[str, Any]:
+    """How ``other``'s per-minute counts differ from the reference's."""
+    both = reference.join(other, how="outer", lsuffix="_ref").fillna(0)
+    diff = (both[COUNTS].to_numpy() != both[[f"{c}_ref" for c in COUNTS]].to_numpy()).any(axis=1)
     return {
-        "slice_mb": round(mb, 1),
-        "median_s": {k: statistics.median(v) for k, v in times.items()},
-        "mb_per_s": {k: round(mb / statistics.median(v), 1) for k, v in times.items()},
+        "equal": not bool(diff.any()),
+        "minutes": len(other),
+        "minutes_differing": int(diff.sum()),
+        "requests": int(other["requests"].sum()),
+        "requests_difference": int(other["requests"].sum() - reference["requests"].sum()),
     }
 
 
-def chart(summary: dict[str, Any], out: Path) -> None:
+def machine() -> dict[str, Any]:
+    """What this machine is and how busy it was."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1),
+        "platform": platform.platform(),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def chart(summary: dict[str, dict[str, Any]], out: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(summary)
+    names = [n for n in summary if "median_s" in summary[n]]
     secs = [summary[n]["median_s"] for n in names]
     rss = [summary[n]["peak_rss_mb"] for n in names]
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
-    a.barh(names, secs, color="tab:blue")
-    a.set_xlabel("wall time, s (median)")
+    a.barh(names, secs, color=["tab:blue" if n.startswith("logan") else "tab:gray" for n in names])
+    anchor = summary.get(ANCHOR, {}).get("median_s")
+    if anchor:
+        a.axvline(2 * anchor, color="red", ls="--", label="2 × DuckDB read_csv")
+        a.legend(fontsize=8)
+    a.set_xlabel("wall time of the whole process, s (median)")
     b.barh(names, rss, color="tab:orange")
-    b.axvline(1024, color="red", ls="--", label="1 GB limit")
-    b.set_xlabel("peak RSS of process tree, MB")
-    b.legend()
+    b.axvline(1024, color="red", ls="--", label="1 GB")
+    b.set_xlabel("peak RSS of the process tree, MB")
+    b.legend(fontsize=8)
     b.set_yticks([])
-    fig.suptitle("Stage 2 benchmark (shared 2-core machine)")
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)
 
 
+def _log_from_args(args: argparse.Namespace) -> tuple[Path, GroundTruth | None, str]:
+    if args.log is not None:
+        if not args.log.is_file():
+            raise SystemExit(f"{args.log}: no such file; pass the path of an access log")
+        truth_file = truth_path_for(args.log)
+        truth = (
+            GroundTruth.model_validate_json(truth_file.read_text()) if truth_file.exists() else None
+        )
+        return args.log.resolve(), truth, args.name or f"stage2-bench-{args.log.stem}"
+    size = parse_size(args.size)
+    label = args.shape or "day"
+    path = args.data / f"bench-{label}-{size}-{args.seed}.log"
+    if path.exists() and truth_path_for(path).exists():
+        truth = GroundTruth.model_validate_json(truth_path_for(path).read_text())
+    else:
+        console.print(f"generating {args.size} log ({label}) at {path} ...")
+        config = (
+            shape_config(args.shape, seed=args.seed, size_bytes=size)
+            if args.shape
+            else GeneratorConfig(size_bytes=size, seed=args.seed)
+        )
+        truth = generate_log(path, config, shape=args.shape)
+    return path, truth, args.name or f"stage2-bench-{label}-{args.size}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="10GB")
+    parser.add_argument("--log", type=Path, help="your own access log (plain or .gz)")
+    parser.add_argument("--size", default="1GB", help="size of a generated log (no --log)")
+    parser.add_argument("--shape", help="a real-log shape for the generated log (see generator)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "generated" / "stage2")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--name", help="file name of the results (default from the log)")
     parser.add_argument("--skip", default="", help="comma-separated contenders to skip")
     args = parser.parse_args()
 
-    size = parse_size(args.size)
-    path = args.data / f"bench-{size}-{args.seed}.log"
-    t = time.perf_counter()
-    if path.exists() and truth_path_for(path).exists():
-        truth = GroundTruth.model_validate_json(truth_path_for(path).read_text())
-        gen_mb_s = None
-    else:
-        console.print(f"generating {args.size} log at {path} ...")
-        truth = generate_log(path, GeneratorConfig(size_bytes=size, seed=args.seed))
-        gen_mb_s = truth.size_bytes / 1e6 / (time.perf_counter() - t)
-    with path.open("rb") as fh:  # warm-up: put the file in the page cache
+    path, truth, name = _log_from_args(args)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    chosen = [n for n in CONTENDERS if n not in skip]
+    with path.open("rb") as fh:  # warm-up: the file in the page cache
         while fh.read(64 << 20):
             pass
-    expected = sum(truth.minutes["requests"])
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    chosen = {k: v for k, v in CONTENDERS.items() if k not in skip}
-    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in chosen}
-    for r in range(args.rounds):
-        for name in track(list(chosen), description=f"round {r + 1}/{args.rounds}"):
-            runs[name].append(run_one(chosen[name], path))
+    subprocess.run(  # and the imports in the OS's file cache
+        [sys.executable, "-c", "import stage2_log_analysis.cli, polars, pandas, duckdb, dask"],
+        check=True,
+    )
+    before = machine()
+    work = Path(tempfile.mkdtemp(prefix="stage2-bench-"))
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in chosen}
+    minutes: dict[str, pd.DataFrame] = {}
+    try:
+        for r in range(args.rounds):
+            for contender in chosen:
+                console.print(f"round {r + 1}/{args.rounds}: {contender}")
+                result, table = run_one(contender, path, work)
+                runs[contender].append(result)
+                if table is not None and contender not in minutes:
+                    minutes[contender] = table
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    after = machine()
+    reference = minutes.get(REFERENCE)
     summary: dict[str, dict[str, Any]] = {}
-    mb = truth.size_bytes / 1e6
-    for name, results in runs.items():
+    for contender, results in runs.items():
         ok = [x for x in results if "error" not in x]
         if not ok:
-            summary[name] = {"error": results[0].get("error"), "median_s": 0, "peak_rss_mb": 0}
+            summary[contender] = {"error": results[0].get("error")}
             continue
-        med = statistics.median(x["seconds"] for x in ok)
-        summary[name] = {
-            "median_s": round(med, 2),
-            "mb_per_s": round(mb / med, 1),
+        summary[contender] = {
+            "median_s": round(statistics.median(x["process_s"] for x in ok), 2),
+            "runs_s": [round(x["process_s"], 2) for x in ok],
+            "work_median_s": round(statistics.median(x["work_s"] for x in ok), 2),
             "peak_rss_mb": round(max(x["peak_rss_mb"] for x in ok), 1),
-            "requests": ok[0].get("requests"),
-            "requests_exact": ok[0].get("requests") == expected,
-            "runs_s": [round(x["seconds"], 2) for x in ok],
+            "failed_runs": len(results) - len(ok),
         }
-    anchor = summary.get("duckdb (same regex)", {}).get("median_s") or None
-    base = summary.get("naive pandas baseline", {}).get("median_s") or None
+        if "phases" in ok[0]:
+            summary[contender]["phases_first_run"] = ok[0]["phases"]
+        if reference is not None and contender in minutes:
+            summary[contender]["per_minute_vs_logan"] = compare(reference, minutes[contender])
+        if truth is not None and contender in minutes:
+            summary[contender]["requests_equal_truth"] = int(
+                minutes[contender]["requests"].sum()
+            ) == sum(truth.minutes["requests"])
+    anchor = summary.get(ANCHOR, {}).get("median_s")
+    naive = summary.get("naive pandas", {}).get("median_s")
     for s in summary.values():
         if s.get("median_s"):
-            s["vs_duckdb"] = round(s["median_s"] / anchor, 2) if anchor else None
-            s["vs_naive"] = round(s["median_s"] / base, 3) if base else None
-    d1 = summary.get("logan dask (1 worker)", {}).get("median_s")
-    d2 = summary.get("logan dask (2 workers)", {}).get("median_s")
+            s["x_duckdb_read_csv"] = round(s["median_s"] / anchor, 2) if anchor else None
+            s["x_naive"] = round(s["median_s"] / naive, 2) if naive else None
+    first = next((x for x in runs.get(REFERENCE, []) if "error" not in x), {})
     report = {
         "command": " ".join(["python stage2_log_analysis/bench/run.py", *sys.argv[1:]]),
-        "seed": args.seed,
-        "size_bytes": truth.size_bytes,
-        "lines": truth.lines,
-        "malformed_lines": truth.malformed_lines,
-        "requests_truth": expected,
+        "log": path.name,
+        "file_bytes": path.stat().st_size,
+        "uncompressed_bytes": first.get("uncompressed_bytes"),
+        "lines": first.get("lines"),
+        "generated": truth is not None and args.log is None,
+        "seed": args.seed if args.log is None else None,
+        "shape": truth.shape if truth is not None else None,
         "rounds": args.rounds,
+        "order": "interleaved: each round runs every contender once, in the order listed",
         "page_cache": "warm (file read once before the rounds)",
-        "generator_mb_per_s": round(gen_mb_s, 1) if gen_mb_s else None,
-        "parallel_efficiency_1_to_2_workers": round(d1 / (2 * d2), 2) if d1 and d2 else None,
         "contenders": summary,
-        "parsers": parser_comparison(path),
         "versions": {
             p: version(p) for p in ("polars", "pandas", "dask", "distributed", "duckdb", "pyarrow")
         }
         | {"python": platform.python_version()},
-        "machine": "shared 2-core machine; other engineers' jobs were running",
+        "machine_before": before,
+        "machine_after": after,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.out / "stage2-bench.json", json.dumps(report, indent=2))
-    chart(summary, args.out / "stage2-bench.png")
-    table = Table(title=f"Stage 2 benchmark — {mb:,.0f} MB, {truth.lines:,} lines")
-    for col in ("contender", "median s", "MB/s", "peak RSS MB", "exact", "× DuckDB", "× naive"):
+    write_atomic(args.out / f"{name}.json", json.dumps(report, indent=2))
+    mb = path.stat().st_size / 1e6
+    chart(summary, args.out / f"{name}.png", f"Stage 2 benchmark: {path.name}, {mb:,.0f} MB")
+    table = Table(title=f"{path.name}: {mb:,.0f} MB, {first.get('lines') or 0:,} lines")
+    for col in (
+        "contender",
+        "median s",
+        "work s",
+        "peak RSS MB",
+        "per-minute = logan",
+        "× DuckDB csv",
+    ):
         table.add_column(col)
-    for name, s in summary.items():
+    for contender, s in summary.items():
+        cmp = s.get("per_minute_vs_logan", {})
         table.add_row(
-            name,
-            str(s.get("median_s")),
-            str(s.get("mb_per_s")),
+            contender,
+            str(s.get("median_s", s.get("error"))),
+            str(s.get("work_median_s")),
             str(s.get("peak_rss_mb")),
-            str(s.get("requests_exact", s.get("error"))),
-            str(s.get("vs_duckdb")),
-            str(s.get("vs_naive")),
+            "yes"
+            if cmp.get("equal")
+            else f"no ({cmp.get('minutes_differing')} min)"
+            if cmp
+            else "-",
+            str(s.get("x_duckdb_read_csv")),
         )
     console.print(table)
-    console.print(
-        f"parallel efficiency 1→2 workers: {report['parallel_efficiency_1_to_2_workers']}"
-    )
-    console.print(f"parsers: {report['parsers']['mb_per_s']}")
-    console.print(f"wrote {args.out / 'stage2-bench.json'} and .png")
+    console.print(f"wrote {args.out / name}.json and .png")
 
 
 if __name__ == "__main__":

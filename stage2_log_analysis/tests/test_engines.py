@@ -72,3 +72,49 @@ def test_analyze_rejects_unknown_engine_and_empty_input(small_log):
         analyze([path], engine="spark")  # type: ignore[arg-type]
     with pytest.raises(AnalysisConfigError, match="no input files"):
         analyze([])
+
+
+@pytest.mark.slow
+def test_dask_gets_absolute_paths_and_says_when_a_worker_cannot_read_one(
+    tiny_log, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from stage2_log_analysis.errors import LogInputError
+    from stage2_log_analysis.ranges import ByteRange
+
+    path, truth = tiny_log
+    monkeypatch.chdir(path.parent)
+    result = analyze([path.name], engine="dask", n_workers=1)  # a relative path
+    assert result.report.files == [str(path)]
+    assert int(result.minutes["requests"].sum()) == sum(truth.minutes["requests"])
+    # a path this machine has but the workers do not: the error says what to do
+    missing = ByteRange(str(tmp_path / "only-on-the-client.log"), 0, 1000)
+    fmt = plan_work([path])[0][1]
+    with (
+        dask_client(n_workers=1) as client,
+        pytest.raises(LogInputError, match="the workers must see the same path"),
+    ):
+        run_dask([(missing, fmt)], client)
+
+
+@pytest.mark.slow
+def test_the_local_cluster_listens_on_this_machine_only(tiny_log):
+    with dask_client(n_workers=1) as client:
+        info = client.scheduler_info()  # type: ignore[attr-defined]
+        assert info["address"].startswith("tcp://127.0.0.1:")
+        assert "127.0.0.1" in client.dashboard_link  # type: ignore[attr-defined]
+
+
+def test_workers_with_a_scheduler_is_refused_by_name():
+    with (
+        pytest.raises(AnalysisConfigError, match="Drop --workers"),
+        dask_client("tcp://127.0.0.1:1", n_workers=2),
+    ):
+        pass
+
+
+def test_threads_in_the_local_engine_give_the_same_result(small_log):
+    path, _ = small_log
+    one = analyze([path], range_bytes=1 << 20)
+    two = analyze([path], range_bytes=1 << 20, threads=2)
+    pd.testing.assert_frame_equal(one.minutes, two.minutes)
+    pd.testing.assert_frame_equal(one.top_paths, two.top_paths)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from stage2_log_analysis.analysis import analyze
-from stage2_log_analysis.output import DATASETS, write_results
+from stage2_log_analysis.errors import OutputDirError
+from stage2_log_analysis.output import DATASETS, prepare_output, write_results
 
 
 def test_write_results_is_partitioned_and_idempotent(small_log, tmp_path: Path):
@@ -29,3 +34,95 @@ def test_write_results_is_partitioned_and_idempotent(small_log, tmp_path: Path):
     assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
     summary = (out / "summary.txt").read_text()
     assert "rejected" in summary and "anomalies" in summary
+
+
+def test_results_switch_all_at_once_and_killed_runs_leave_nothing_behind(small_log, tmp_path):
+    path, _ = small_log
+    result = analyze([path])
+    out = tmp_path / "out"
+    write_results(result, out, chart=False)
+    first = os.readlink(out)
+    # what a run killed mid-write leaves: a half-written run folder and a stray link
+    (tmp_path / ".out.run-20000101T000000-1" / "minutes").mkdir(parents=True)
+    os.symlink(".out.run-20000101T000000-1", tmp_path / ".out.link-1")
+    write_results(result, out, chart=False)
+    assert out.is_symlink() and os.readlink(out) != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == [os.readlink(out), "out"]
+    assert set(p.name for p in out.iterdir()) == {*DATASETS, "summary.txt", "report.json"}
+
+
+def test_results_of_an_older_version_written_in_place_are_replaced(small_log, tmp_path):
+    path, _ = small_log
+    out = tmp_path / "out"
+    (out / "minutes" / "date=2020-01-01").mkdir(parents=True)
+    (out / "summary.txt").write_text("old")
+    (out / ".staging-abc").mkdir()
+    write_results(analyze([path]), out, chart=False)
+    assert out.is_symlink() and (out / "summary.txt").read_text() != "old"
+    assert not (out / "minutes" / "date=2020-01-01").exists()
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+@pytest.mark.parametrize("case", ["file", "foreign", "no-parent", "read-only"])
+def test_a_bad_out_folder_is_refused_before_any_work(tmp_path, case):
+    out = tmp_path / "out"
+    if case == "file":
+        out.write_text("x")
+        match = "is a file"
+    elif case == "foreign":
+        out.mkdir()
+        (out / "thesis.tex").write_text("x")
+        match = "did not write"
+    elif case == "no-parent":
+        out = tmp_path / "missing" / "out"
+        match = "does not exist"
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes to read-only folders")
+        tmp_path.chmod(0o555)
+        match = "cannot write"
+    try:
+        with pytest.raises(OutputDirError, match=match):
+            prepare_output(out)
+    finally:
+        tmp_path.chmod(0o755)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_full_disk_while_writing_leaves_the_previous_results(small_log, tmp_path, monkeypatch):
+    path, _ = small_log
+    result = analyze([path])
+    out = tmp_path / "out"
+    write_results(result, out, chart=False)
+    before = os.readlink(out)
+    from stage2_log_analysis import output
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output, "write_chart", full)
+    with pytest.raises(OutputDirError, match=r"the disk is full.*previous results are untouched"):
+        write_results(result, out, chart=True)
+    assert os.readlink(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [before, "out"]
+
+
+def test_report_has_phases_and_the_run_summary(small_log, tmp_path):
+    path, truth = small_log
+    result = analyze([path])
+    write_results(result, tmp_path / "out", chart=False)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    phases = [p["name"] for p in report["phases"]]
+    assert phases == ["parse + aggregate", "tables", "top paths", "anomalies", "writing"]
+    assert all(p["seconds"] >= 0 and p["peak_rss_mb"] > 0 for p in report["phases"])
+    s = report["summary"]
+    assert s["requests"] == sum(truth.minutes["requests"])
+    assert s["status_5xx"] == sum(truth.minutes["status_5xx"])
+    assert s["bytes"] == sum(truth.minutes["bytes"])
+    records = pd.concat(
+        chunk for chunk in __import__("stage2_log_analysis").LogAnalyzer().process_logs_stream(path)
+    )
+    assert s["distinct_clients"] == records["ip"].nunique()
+    assert s["minutes_with_data"] == len(truth.minutes["minute"])
+    summary = (tmp_path / "out" / "summary.txt").read_text()
+    assert "distinct clients" in summary and "phases" in summary

@@ -17,7 +17,14 @@ import polars as pl
 
 from stage2_log_analysis.parser import SAMPLE_SIZE, ParsedBlock
 
-__all__ = ["LATENCY_BASE", "Partial", "combine_partials", "partial_from_block"]
+__all__ = [
+    "LATENCY_BASE",
+    "TABLE_KEYS",
+    "Partial",
+    "combine_partials",
+    "partial_from_block",
+    "sum_frames",
+]
 
 #: Latency histogram buckets grow by 5%: a percentile read from it is within 5% of the exact one.
 LATENCY_BASE = 1.05
@@ -36,6 +43,7 @@ class Partial:
     lines: int = 0
     rejected: int = 0
     rejected_sample: list[str] = field(default_factory=list)
+    bytes_read: int = 0  # uncompressed bytes of the lines (a .gz file counts what it holds)
 
     @classmethod
     def empty(cls) -> Partial:
@@ -67,7 +75,15 @@ def partial_from_block(block: ParsedBlock) -> Partial:
         .agg(pl.len().cast(pl.Int64).alias("requests"))
     )
     return Partial(
-        status, ips, ip_names, paths, latency, block.lines, block.rejected, block.rejected_sample
+        status,
+        ips,
+        ip_names,
+        paths,
+        latency,
+        block.lines,
+        block.rejected,
+        block.rejected_sample,
+        block.size,
     )
 
 
@@ -90,7 +106,17 @@ _EMPTY: dict[str, dict[str, Any]] = {
 }
 
 
-def _sum(frames: list[pl.DataFrame], name: str, keys: list[str]) -> pl.DataFrame:
+#: The summable tables of a ``Partial`` and their keys.
+TABLE_KEYS: dict[str, list[str]] = {
+    "status": ["minute", "status_class"],
+    "ips": ["minute", "ip_hash"],
+    "paths": ["hour", "path"],
+    "latency": ["minute", "bucket"],
+}
+
+
+def sum_frames(frames: list[pl.DataFrame], name: str, keys: list[str]) -> pl.DataFrame:
+    """Sum frames of one table of partials (``name`` in ``TABLE_KEYS``) by ``keys``."""
     frames = [f for f in frames if f.height]
     if not frames:
         return pl.DataFrame(schema=_EMPTY[name])
@@ -116,14 +142,15 @@ def combine_partials(partials: Iterable[Partial]) -> Partial:
     for p in items:
         sample.extend(p.rejected_sample[: SAMPLE_SIZE - len(sample)])
     return Partial(
-        status=_sum([p.status for p in items], "status", ["minute", "status_class"]),
-        ips=_sum([p.ips for p in items], "ips", ["minute", "ip_hash"]),
+        status=sum_frames([p.status for p in items], "status", TABLE_KEYS["status"]),
+        ips=sum_frames([p.ips for p in items], "ips", TABLE_KEYS["ips"]),
         ip_names=(
             pl.concat(names).unique("ip_hash") if names else pl.DataFrame(schema=_EMPTY["ip_names"])
         ),
-        paths=_sum([p.paths for p in items], "paths", ["hour", "path"]),
-        latency=_sum([p.latency for p in items], "latency", ["minute", "bucket"]),
+        paths=sum_frames([p.paths for p in items], "paths", TABLE_KEYS["paths"]),
+        latency=sum_frames([p.latency for p in items], "latency", TABLE_KEYS["latency"]),
         lines=sum(p.lines for p in items),
         rejected=sum(p.rejected for p in items),
         rejected_sample=sample,
+        bytes_read=sum(p.bytes_read for p in items),
     )

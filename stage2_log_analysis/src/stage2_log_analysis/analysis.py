@@ -1,4 +1,16 @@
-"""One call from log files to statistics and anomalies: ``analyze(paths, engine=...)``."""
+"""One call from log files to statistics and anomalies: ``analyze(paths, engine=...)``.
+
+The run has phases, each timed with the peak RSS of the process tree (``report.phases``):
+
+1. ``parse + aggregate``: every byte range parsed and reduced to partial counts (one process
+   or a Dask cluster), filed by UTC day (``DayBuckets``: memory bounded by a budget);
+2. ``tables``: per-minute, hourly and daily statistics, a few whole days at a time;
+3. ``top paths``: the ten most requested paths of every hour;
+4. ``anomalies``: the detector over the per-minute table (minutes with traffic only).
+
+``output.write_results`` adds the fifth, ``writing``. Cost follows the file, not its time
+span: nothing is allocated per empty minute.
+"""
 
 from __future__ import annotations
 
@@ -14,41 +26,49 @@ import pandas as pd
 import polars as pl
 from pydantic import BaseModel
 
-from stage2_log_analysis.aggregate import Partial, combine_partials
+from stage2_log_analysis.aggregate import Partial
 from stage2_log_analysis.anomaly import AnomalyConfig, detect_minute_anomalies
-from stage2_log_analysis.engines import dask_client, run_dask, run_local
+from stage2_log_analysis.day_buckets import DEFAULT_BUDGET_BYTES, DayBuckets
+from stage2_log_analysis.engines import DEFAULT_DASHBOARD, dask_client, run_dask, run_local
 from stage2_log_analysis.errors import AnalysisConfigError
 from stage2_log_analysis.formats import LogFormat, detect_format
+from stage2_log_analysis.phases import PhaseStat, PhaseTimer
 from stage2_log_analysis.ranges import DEFAULT_RANGE_BYTES, ByteRange, split_ranges
-from stage2_log_analysis.stats import build_table, top_paths
+from stage2_log_analysis.stats import STAT_COLUMNS, build_table, top_paths
+from stage2_log_analysis.summary import RunSummary, summarize_run
 
-__all__ = ["AnalysisReport", "AnalysisResult", "Engine", "analyze"]
+__all__ = ["AnalysisReport", "AnalysisResult", "Engine", "analyze", "plan_work"]
 
 Engine = Literal["local", "dask"]
+SCAN = "parse + aggregate"
 
 
 class AnalysisReport(BaseModel):
-    """How a run went: what was read, what was rejected, how long it took."""
+    """How a run went: what was read, what was rejected, how long each phase took."""
 
     files: list[str]
     formats: list[str]
     engine: str
     workers: int
-    bytes_read: int
+    bytes_read: int  # size of the input files on disk
+    uncompressed_bytes: int  # bytes of log lines parsed (a .gz file counts what it holds)
     lines: int
     parsed: int
     rejected: int
     rejected_sample: list[str]
     seconds: float  # wall time of the whole call
     startup_seconds: float  # of which: starting the Dask cluster (0 for the local engine)
-    mb_per_s: float  # bytes over processing time (seconds - startup_seconds)
+    mb_per_s: float  # uncompressed MB over the whole run's time, cluster start-up left out
+    phases: list[PhaseStat]
+    spilled_bytes: int  # per-day rows written to disk to stay in the memory budget
+    summary: RunSummary
     dask_version: str
     polars_version: str
 
 
 @dataclass
 class AnalysisResult:
-    """Statistics tables (pandas, UTC) and the anomalies found in them."""
+    """Statistics tables (pandas, UTC; one row per period with traffic) and the anomalies."""
 
     minutes: pd.DataFrame
     hourly: pd.DataFrame
@@ -61,13 +81,17 @@ class AnalysisResult:
 def plan_work(
     paths: Sequence[str | Path], range_bytes: int = DEFAULT_RANGE_BYTES
 ) -> list[tuple[ByteRange, LogFormat]]:
-    """Every file's format (checked on its first MB) and its line-aligned byte ranges."""
+    """Every file's format (checked on its first MB) and its line-aligned byte ranges.
+
+    Paths are made absolute here: the Dask workers resolve them in their own working folder.
+    """
     if not paths:
         raise AnalysisConfigError("no input files; pass at least one log path")
     work: list[tuple[ByteRange, LogFormat]] = []
     for path in paths:
-        fmt = detect_format(path)
-        work.extend((rng, fmt) for rng in split_ranges(path, range_bytes))
+        absolute = Path(path).expanduser().absolute()
+        fmt = detect_format(absolute)
+        work.extend((rng, fmt) for rng in split_ranges(absolute, range_bytes))
     return work
 
 
@@ -101,74 +125,117 @@ def analyze(
     *,
     engine: Engine = "local",
     scheduler: str | None = None,
-    n_workers: int = 2,
+    n_workers: int | None = None,
     range_bytes: int = DEFAULT_RANGE_BYTES,
     anomaly_config: AnomalyConfig | None = None,
     progress: bool = False,
+    threads: int = 1,
+    memory_budget_bytes: int = DEFAULT_BUDGET_BYTES,
+    spill_dir: str | Path | None = None,
+    dashboard: str = DEFAULT_DASHBOARD,
 ) -> AnalysisResult:
     """Analyse access logs end to end with the chosen engine.
+
+    ``n_workers`` sizes a local Dask cluster (default 2; refused with ``scheduler``);
+    ``threads`` runs that many byte ranges at once in the local engine.
 
     **Usage**::
 
         result = analyze(["access.log"], engine="dask", n_workers=2)
         result.minutes[["requests", "error_rate"]].head()
+        result.report.summary.distinct_clients, result.report.phases
     """
     if engine not in ("local", "dask"):
         raise AnalysisConfigError(f"engine={engine!r}; use 'local' or 'dask'")
     started = time.perf_counter()
-    work = plan_work(paths, range_bytes)
-    total = sum(rng.size for rng, _ in work)
-    workers = 1
-    startup = 0.0
-    if engine == "local":
-        with _progress(total, progress, "analyze (local)") as advance:
-            partial = run_local(work, advance=advance)  # type: ignore[arg-type]
-    else:
-        t0 = time.perf_counter()
-        with dask_client(scheduler, n_workers=n_workers) as client:
-            workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
-            startup = time.perf_counter() - t0
-            with _progress(total, progress, f"analyze (dask, {workers} workers)") as advance:
-                groups = run_dask(work, client, advance=advance)  # type: ignore[arg-type]
-        partial = combine_partials(groups)  # after the workers exit: peaks do not add up
-    return finish(partial, paths, work, engine, workers, started, anomaly_config, startup)
-
-
-def finish(
-    partial: Partial,
-    paths: Sequence[str | Path],
-    work: Sequence[tuple[ByteRange, LogFormat]],
-    engine: str,
-    workers: int,
-    started: float,
-    anomaly_config: AnomalyConfig | None = None,
-    startup: float = 0.0,
-) -> AnalysisResult:
-    """Build the tables and anomalies from the combined partials."""
-    minutes = build_table(partial, "minute")
-    seconds = time.perf_counter() - started
-    size = sum(rng.size for rng, _ in work)
-    report = AnalysisReport(
-        files=[str(p) for p in paths],
-        formats=sorted({fmt.value for _, fmt in work}),
-        engine=engine,
-        workers=workers,
-        bytes_read=size,
-        lines=partial.lines,
-        parsed=partial.lines - partial.rejected,
-        rejected=partial.rejected,
-        rejected_sample=partial.rejected_sample,
-        seconds=round(seconds, 3),
-        startup_seconds=round(startup, 3),
-        mb_per_s=round(size / 1e6 / (seconds - startup), 1) if seconds > startup else 0.0,
-        dask_version=version("dask"),
-        polars_version=pl.__version__,
-    )
+    workers, startup = 1, 0.0
+    with (
+        PhaseTimer() as timer,
+        DayBuckets(budget_bytes=memory_budget_bytes, spill_dir=spill_dir) as buckets,
+    ):
+        with timer.phase(SCAN):
+            work = plan_work(paths, range_bytes)
+            total = sum(rng.size for rng, _ in work)
+            if engine == "local":
+                with _progress(total, progress, "analyze (local)") as advance:
+                    run_local(work, sink=buckets.add, advance=advance, threads=threads)  # type: ignore[arg-type]
+            else:
+                t0 = time.perf_counter()
+                with dask_client(scheduler, n_workers=n_workers, dashboard=dashboard) as client:
+                    workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+                    startup = time.perf_counter() - t0
+                    label = f"analyze (dask, {workers} workers)"
+                    with _progress(total, progress, label) as advance:
+                        run_dask(work, client, sink=buckets.add, advance=advance)  # type: ignore[arg-type]
+        tables = _tables(buckets, timer)
+        cfg = anomaly_config or AnomalyConfig()
+        with timer.phase("anomalies"):
+            anomalies = detect_minute_anomalies(tables["minutes"], cfg)
+        seconds = time.perf_counter() - started
+        totals = buckets.totals
+        report = AnalysisReport(
+            files=[str(rng.path) for rng, _ in work if rng.start == 0],
+            formats=sorted({fmt.value for _, fmt in work}),
+            engine=engine,
+            workers=workers,
+            bytes_read=total,
+            uncompressed_bytes=totals.bytes_read,
+            lines=totals.lines,
+            parsed=totals.lines - totals.rejected,
+            rejected=totals.rejected,
+            rejected_sample=totals.rejected_sample,
+            seconds=round(seconds, 3),
+            startup_seconds=round(startup, 3),
+            mb_per_s=_mb_per_s(totals.bytes_read, seconds - startup),
+            phases=timer.stats(),
+            spilled_bytes=buckets.spilled_bytes,
+            summary=summarize_run(tables["minutes"], buckets.ip_names.height, cfg),
+            dask_version=version("dask"),
+            polars_version=pl.__version__,
+        )
     return AnalysisResult(
-        minutes=minutes,
-        hourly=build_table(partial, "hour"),
-        daily=build_table(partial, "day"),
-        top_paths=top_paths(partial),
-        anomalies=detect_minute_anomalies(minutes, anomaly_config),
+        minutes=tables["minutes"],
+        hourly=tables["hourly"],
+        daily=tables["daily"],
+        top_paths=tables["top_paths"],
+        anomalies=anomalies,
         report=report,
     )
+
+
+def _mb_per_s(n_bytes: int, seconds: float) -> float:
+    return round(n_bytes / 1e6 / seconds, 1) if seconds > 0 else 0.0
+
+
+def _tables(buckets: DayBuckets, timer: PhaseTimer) -> dict[str, pd.DataFrame]:
+    """Minute, hour and day statistics and top paths, built a few whole days at a time."""
+    parts: dict[str, list[pd.DataFrame]] = {"minutes": [], "hourly": [], "daily": [], "top": []}
+    for days in buckets.batches():
+        with timer.phase("tables"):
+            parts["minutes"].append(build_table(days, "minute"))
+            parts["hourly"].append(build_table(days, "hour"))
+            parts["daily"].append(build_table(days, "day"))
+        with timer.phase("top paths"):
+            parts["top"].append(top_paths(days))
+    with timer.phase("tables"):
+        out = {
+            name: _concat(parts[key], level)
+            for name, key, level in (
+                ("minutes", "minutes", "minute"),
+                ("hourly", "hourly", "hour"),
+                ("daily", "daily", "day"),
+            )
+        }
+    with timer.phase("top paths"):
+        frames = [f for f in parts["top"] if not f.empty]
+        out["top_paths"] = (
+            pd.concat(frames, ignore_index=True) if frames else top_paths(Partial.empty())
+        )
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], level: str) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=STAT_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name=level))
+    return frames[0] if len(frames) == 1 else pd.concat(frames)

@@ -9,12 +9,14 @@ it over the ranges on the workers and folds the partials as they come back. Both
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from stage2_log_analysis.aggregate import Partial, combine_partials, partial_from_block
 from stage2_log_analysis.allocator import ALLOCATOR_ENV, WORKER_ALLOCATOR_CONF
-from stage2_log_analysis.errors import AnalysisConfigError
+from stage2_log_analysis.errors import AnalysisConfigError, LogInputError
 from stage2_log_analysis.formats import LogFormat
 from stage2_log_analysis.parser import parse_block
 from stage2_log_analysis.ranges import (
@@ -23,9 +25,12 @@ from stage2_log_analysis.ranges import (
     iter_range_blocks,
 )
 
-__all__ = ["analyze_range", "dask_client", "run_dask", "run_local"]
+__all__ = ["DEFAULT_DASHBOARD", "analyze_range", "dask_client", "run_dask", "run_local"]
 
 Advance = Callable[[int], None]
+Sink = Callable[[Partial], None]
+#: The local cluster's dashboard: this machine only, on a free port (it has no login).
+DEFAULT_DASHBOARD = "127.0.0.1:0"
 _FOLD_EVERY = 16  # fold partials in groups: bounded memory, few large concatenations
 
 
@@ -71,37 +76,73 @@ class _Folder:
 def run_local(
     work: Sequence[tuple[ByteRange, LogFormat]],
     *,
+    sink: Sink | None = None,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     advance: Advance | None = None,
-) -> Partial:
-    """Single process: stream through the ranges one after the other."""
-    folder = _Folder()
-    for rng, fmt in work:
-        folder.add(analyze_range(rng, fmt, block_bytes))
-        if advance:
-            advance(rng.size)
-    return folder.result()
+    threads: int = 1,
+) -> Partial | None:
+    """Single process: the ranges in file order, ``threads`` at a time (Polars frees the GIL).
+
+    Each range's partial goes to ``sink`` as soon as it is ready (in file order); without a
+    sink the partials are folded and their total returned.
+    """
+    folder = _Folder() if sink is None else None
+    put = folder.add if folder is not None else sink
+    assert put is not None
+    if threads <= 1:
+        for rng, fmt in work:
+            put(analyze_range(rng, fmt, block_bytes))
+            if advance:
+                advance(rng.size)
+    else:
+        with ThreadPoolExecutor(threads, thread_name_prefix="logan-range") as pool:
+            pending: deque[tuple[ByteRange, Future[Partial]]] = deque()
+            for rng, fmt in work:
+                pending.append((rng, pool.submit(analyze_range, rng, fmt, block_bytes)))
+                if len(pending) >= 2 * threads:  # a bounded window: few partials in flight
+                    _take(pending, put, advance)
+            while pending:
+                _take(pending, put, advance)
+    return folder.result() if folder is not None else None
+
+
+def _take(
+    pending: deque[tuple[ByteRange, Future[Partial]]], put: Sink, advance: Advance | None
+) -> None:
+    rng, future = pending.popleft()
+    put(future.result())
+    if advance:
+        advance(rng.size)
 
 
 @contextmanager
 def dask_client(
     scheduler: str | None = None,
     *,
-    n_workers: int = 2,
+    n_workers: int | None = None,
     memory_limit: str | int = 0,
     processes: bool = True,
+    dashboard: str = DEFAULT_DASHBOARD,
 ) -> Iterator[object]:
     """A Dask client: to ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``), else a LocalCluster.
 
-    The local cluster runs one single-threaded worker process per core (parsing holds the GIL
-    in places, processes do not share it) with Polars limited to one thread per worker, so the
-    workers do not fight over the cores.
+    The local cluster runs ``n_workers`` (default 2) single-threaded worker processes
+    (parsing holds the GIL in places, processes do not share it) with Polars limited to one
+    thread per worker, so the workers do not fight over the cores. It listens on 127.0.0.1
+    and so does its dashboard, unless ``dashboard`` names another address (":8787" for every
+    interface). With a scheduler, its cluster's workers are used: ``n_workers`` is refused.
     """
     from distributed import Client, LocalCluster
 
-    if n_workers < 1:
-        raise AnalysisConfigError(f"n_workers={n_workers}; use 1 or more")
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if address and n_workers is not None:
+        raise AnalysisConfigError(
+            f"n_workers={n_workers} sizes the local cluster, but a scheduler was given "
+            f"({address}): its own workers run the job. Drop --workers, or drop --scheduler "
+            "(and unset DASK_SCHEDULER_ADDRESS) to start a local cluster"
+        )
+    if n_workers is not None and n_workers < 1:
+        raise AnalysisConfigError(f"n_workers={n_workers}; use 1 or more")
     if address:
         with Client(address) as client:
             yield client
@@ -114,10 +155,11 @@ def dask_client(
         os.environ.update(worker_env)
     try:
         cluster = LocalCluster(
-            n_workers=n_workers,
+            n_workers=n_workers or 2,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=":0",  # an OS-assigned port: never clash with another cluster
+            host="127.0.0.1" if processes else None,  # threads talk in-process (inproc://)
+            dashboard_address=dashboard,
             memory_limit=memory_limit,
         )
     finally:
@@ -134,24 +176,39 @@ def run_dask(
     work: Sequence[tuple[ByteRange, LogFormat]],
     client: object,
     *,
+    sink: Sink | None = None,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     advance: Advance | None = None,
 ) -> list[Partial]:
-    """Map ``analyze_range`` over the ranges on the cluster; fold partials as they finish.
+    """Map ``analyze_range`` over the ranges on the cluster; hand partials on as they finish.
 
-    Returns the folded groups, not their total: ``combine_partials`` of them is the result.
-    The final combine is the biggest aggregation of the run, and ``analyze`` does it after the
-    cluster has shut down, so the client's peak never adds up with the workers'.
+    With a ``sink``, each partial goes there and nothing is returned; without one, the
+    partials are folded in groups and the groups returned (``combine_partials`` of them is
+    the total). File paths must be absolute and readable on every worker: a worker that
+    cannot read one raises ``LogInputError`` saying so.
     """
     from distributed import Client, as_completed
 
     assert isinstance(client, Client)
     futures = [client.submit(analyze_range, rng, fmt, block_bytes, pure=False) for rng, fmt in work]
-    sizes = {f.key: rng.size for f, (rng, _) in zip(futures, work, strict=True)}
-    folder = _Folder()
+    ranges = {f.key: rng for f, (rng, _) in zip(futures, work, strict=True)}
+    folder = _Folder() if sink is None else None
+    put = folder.add if folder is not None else sink
+    assert put is not None
     for future in as_completed(futures):
-        folder.add(future.result())
+        rng = ranges[future.key]
+        try:
+            partial = future.result()
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            for f in futures:
+                f.cancel()
+            raise LogInputError(
+                rng.path,
+                f"a Dask worker could not read it ({type(exc).__name__}): the workers must see "
+                f"the same path: {rng.path} (mount or copy the logs there on every worker)",
+            ) from None
+        put(partial)
         if advance:
-            advance(sizes[future.key])
+            advance(rng.size)
         future.release()
-    return folder.folded()
+    return folder.folded() if folder is not None else []

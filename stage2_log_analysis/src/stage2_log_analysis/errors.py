@@ -4,7 +4,8 @@ LogAnalysisError                  base of every error raised here
  ├── LogInputError (ValueError)    the input file is wrong: fix the path or the file
  │    ├── LogFileNotFound          the path does not exist or is not a file
  │    └── NotALogError             the first MBs are not an access log (binary, other format)
- └── AnalysisConfigError (ValueError)  an option is out of range: fix the argument
+ ├── AnalysisConfigError (ValueError)  an option is out of range: fix the argument
+ └── OutputDirError (OSError)      --out cannot take the results: choose another folder
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "LogFileNotFound",
     "LogInputError",
     "NotALogError",
+    "OutputDirError",
 ]
 
 
@@ -46,3 +48,15 @@ class NotALogError(LogInputError):
 
 class AnalysisConfigError(LogAnalysisError, ValueError):
     """Raised when an option is out of range (the message names the option and the fix)."""
+
+
+class OutputDirError(LogAnalysisError, OSError):
+    """Raised when the output folder cannot take the results (checked before the analysis)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"

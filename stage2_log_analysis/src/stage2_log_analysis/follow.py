@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal, cast
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -142,8 +143,13 @@ class LiveAggregator:
         anomaly_config: AnomalyConfig | None = None,
         history_minutes: int | None = None,
         top_n_paths: int = 10,
+        fill_limit_minutes: int = 1440,
     ) -> None:
         self.fmt = fmt
+        # silent minutes are emitted as zero rows up to this long after the last busy one:
+        # a clock that jumps (a line dated months ahead) does not write months of zeros
+        self.fill_limit = fill_limit_minutes
+        self.last_busy: pd.Timestamp | None = None
         self.lateness = pd.Timedelta(seconds=lateness_s)
         self.anomaly_config = anomaly_config or AnomalyConfig()
         cfg = self.anomaly_config
@@ -194,6 +200,22 @@ class LiveAggregator:
             .agg(pl.col("requests").sum())
         )
 
+    def _rows_to_emit(
+        self, busy: pd.DatetimeIndex, start: pd.Timestamp, cutoff: pd.Timestamp
+    ) -> pd.DatetimeIndex:
+        """Busy minutes, and the silent ones up to ``fill_limit`` after a busy minute."""
+        ns = 60_000_000_000
+        busy_m = pd.DatetimeIndex(busy).as_unit("ns").asi8 // ns
+        anchors = busy_m
+        if self.last_busy is not None:
+            anchors = np.concatenate([[self.last_busy.as_unit("ns").value // ns], busy_m])
+        lo = start.as_unit("ns").value // ns
+        hi = cutoff.as_unit("ns").value // ns
+        minutes = np.union1d(busy_m, _fill(anchors.astype(np.int64), lo, hi, self.fill_limit))
+        if len(busy_m):
+            self.last_busy = pd.Timestamp(int(busy_m[-1]) * ns, tz="UTC")
+        return pd.DatetimeIndex(minutes * ns, name="minute").tz_localize("UTC")
+
     def close_ready(self, now: pd.Timestamp) -> pd.DataFrame:
         """Emit every minute that ended at least ``lateness`` before ``now`` (oldest first)."""
         cutoff = (now - self.lateness).floor("min")
@@ -204,8 +226,7 @@ class LiveAggregator:
             return pd.DataFrame(columns=LIVE_COLUMNS)
         table = build_table(ready, "minute")
         start = self.closed_until if self.closed_until is not None else table.index.min()
-        full = pd.date_range(start, cutoff, freq="min", inclusive="left", name="minute")
-        table = table.reindex(full)
+        table = table.reindex(self._rows_to_emit(pd.DatetimeIndex(table.index), start, cutoff))
         zero = [c for c in STAT_COLUMNS if c not in ("top_ip",) and not c.startswith("latency")]
         table[zero] = table[zero].fillna(0)
         self.open = _before(self.open, cutoff, keep=True)
@@ -228,6 +249,18 @@ class LiveAggregator:
         out["top_path_requests"] = out["minute"].map(first["requests"]).fillna(0).astype("int64")
         out["anomalies"] = kinds.to_numpy()
         return out[LIVE_COLUMNS]
+
+
+def _fill(anchors: np.ndarray, start: int, cutoff: int, limit: int) -> np.ndarray:
+    """Minutes in ``[start, cutoff)`` at most ``limit`` after an anchor (and before the next)."""
+    nxt = np.append(anchors[1:], cutoff)
+    lo = np.maximum(anchors + 1, start)
+    hi = np.minimum(np.minimum(anchors + 1 + limit, nxt), cutoff)
+    size = np.clip(hi - lo, 0, None)
+    if size.sum() == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    return np.repeat(lo, size) + offsets
 
 
 def _rank_paths(paths: pl.DataFrame, n: int) -> pd.DataFrame:

@@ -93,11 +93,14 @@ class LogAnalyzer:
         log_path: str | Path,
         *,
         engine: Engine = "local",
-        n_workers: int = 2,
+        n_workers: int | None = None,
         scheduler: str | None = None,
         progress: bool = False,
     ) -> AnalysisResult:
-        """Whole-file analysis with the single-process or the Dask engine (same results)."""
+        """Whole-file analysis with the single-process or the Dask engine (same results).
+
+        ``n_workers`` sizes a local cluster (default 2); with ``scheduler`` leave it out.
+        """
         return analyze(
             [log_path],
             engine=engine,

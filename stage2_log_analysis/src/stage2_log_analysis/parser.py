@@ -46,6 +46,7 @@ class ParsedBlock:
     frame: pl.DataFrame
     lines: int
     rejected_sample: list[str] = field(default_factory=list)
+    size: int = 0  # bytes of the block (uncompressed)
 
     @property
     def parsed(self) -> int:
@@ -69,7 +70,7 @@ def parse_block(data: bytes, fmt: LogFormat = LogFormat.CLF) -> ParsedBlock:
     """Parse whole lines of ``data`` (it must end on a line boundary or at end of file)."""
     lines = count_lines(data)
     if lines == 0:
-        return ParsedBlock(pl.DataFrame(schema=RECORD_SCHEMA), 0)
+        return ParsedBlock(pl.DataFrame(schema=RECORD_SCHEMA), 0, size=len(data))
     raw = _lines_frame(data)
     typed = _typed_clf(raw) if fmt is LogFormat.CLF else _typed_json(raw)
     ok = typed["timestamp"].is_not_null() & typed["status"].is_not_null()
@@ -77,12 +78,21 @@ def parse_block(data: bytes, fmt: LogFormat = LogFormat.CLF) -> ParsedBlock:
     sample: list[str] = []
     if frame.height < lines:
         sample = typed.filter(~ok)["line"].fill_null("").head(SAMPLE_SIZE).to_list()
-    return ParsedBlock(frame, lines, sample)
+    return ParsedBlock(frame, lines, sample, size=len(data))
+
+
+#: Splits nothing: the reader's column separator. A raw 0x1F in a line (text logs escape
+#: control bytes, so only a corrupt or hostile line has one) is replaced first, so every
+#: line stays one string: it then parses or is rejected on its own merits.
+_SEPARATOR = b"\x1f"
+_REPLACEMENT = "\ufffd".encode()
 
 
 def _lines_frame(data: bytes) -> pl.DataFrame:
-    # One string column per line: no quote character, and a separator that text logs never
-    # contain, so nothing can make the reader join or split lines.
+    # One string column per line: no quote character, and a separator replaced beforehand,
+    # so nothing can make the reader join or split lines.
+    if _SEPARATOR in data:
+        data = data.replace(_SEPARATOR, _REPLACEMENT)
     return pl.read_csv(
         io.BytesIO(data),
         has_header=False,

@@ -1,7 +1,10 @@
 """Turn combined partial aggregates into the statistics tables (per minute, hour and day).
 
-This is where pandas does the teaching work: the status-class × time pivot, rollups with
-``groupby(pd.Grouper(freq=...))``, and the (hour, path) MultiIndex for the top paths.
+pandas does the teaching work here: the status-class × time ``pivot_table``. Polars does the
+heavy group-bys (clients per period, latency histograms, the ranked top paths) because they
+run over the biggest tables. Only periods with traffic get a row: a silent minute is
+absent, so a log whose lines span ten years costs what its lines cost, not five million
+empty minutes (the silences are reported by ``summary`` and judged by ``anomaly``).
 """
 
 from __future__ import annotations
@@ -35,22 +38,20 @@ _CLASSES = {2: "status_2xx", 3: "status_3xx", 4: "status_4xx", 5: "status_5xx"}
 
 
 def build_table(partial: Partial, level: str = "minute") -> pd.DataFrame:
-    """Statistics per ``level`` ("minute", "hour" or "day"), one row per period, gaps as zeros.
+    """Statistics per ``level`` ("minute", "hour" or "day"): one row per period with traffic.
 
     Index: a tz-aware UTC ``DatetimeIndex`` named after the level.
     """
-    every, freq = _FREQ[level]
-    counts = _status_pivot(partial.status, every, level)
-    if counts.empty:
+    every, _ = _FREQ[level]
+    table = _status_pivot(partial.status, every, level)
+    if table.empty:
         return pd.DataFrame(columns=STAT_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name=level))
-    full = pd.date_range(counts.index.min(), counts.index.max(), freq=freq, name=level)
-    table = counts.reindex(full, fill_value=0)
-    table["error_rate"] = (table["status_5xx"] / table["requests"]).fillna(0.0)
-    ips = _ip_stats(partial, every, level).reindex(full)
+    table["error_rate"] = table["status_5xx"] / table["requests"]
+    ips = _ip_stats(partial, every, level).reindex(table.index)
     table["distinct_ips"] = ips["distinct_ips"].fillna(0).astype("int64")
     table["top_ip"] = ips["top_ip"]
     table["top_ip_requests"] = ips["top_ip_requests"].fillna(0).astype("int64")
-    lat = _latency_percentiles(partial.latency, every, level).reindex(full)
+    lat = _latency_percentiles(partial.latency, every, level).reindex(table.index)
     for q in ("p50", "p95", "p99"):
         table[f"latency_{q}_ms"] = lat[q] if q in lat else float("nan")
     return table[STAT_COLUMNS]
@@ -72,6 +73,7 @@ def _status_pivot(status: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
     )
     pivot = pivot.reindex(columns=[*_CLASSES.values(), "status_other"], fill_value=0)
     pivot.columns.name = None
+    pivot.index = pd.DatetimeIndex(pivot.index, name=level)
     pivot.insert(0, "requests", pivot.sum(axis=1))
     pivot["bytes"] = long.groupby(level)["bytes"].sum()
     return pivot.astype("int64")
@@ -131,21 +133,22 @@ def _latency_percentiles(latency: pl.DataFrame, every: str, level: str) -> pd.Da
 
 
 def top_paths(partial: Partial, n: int = 10) -> pd.DataFrame:
-    """The ``n`` most requested paths per hour: a Series on an (hour, path) MultiIndex, reset."""
-    # Polars first keeps each hour's candidates (every path tied with or above the n-th count):
-    # scanners make the (hour, path) table long, and pandas only needs the head of it.
-    paths = (
+    """The ``n`` most requested paths per hour (ties: by path name), ranked 1..n.
+
+    One sort and a per-hour head in Polars: it stays fast over years of hours (a pandas
+    ``groupby(level="hour").nlargest`` took ~25 s over 7,000 hours).
+    """
+    top = (
         partial.paths.lazy()
         .filter(pl.col("path").is_not_null())  # a request line with no path (e.g. TLS on :80)
-        .filter(pl.col("requests") >= pl.col("requests").top_k(n).min().over("hour"))
-        .collect(engine="streaming")
+        .sort(["hour", "requests", "path"], descending=[False, True, False])
+        .group_by("hour", maintain_order=True)
+        .head(n)
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("hour").alias("rank"))
+        .select("hour", "rank", "path", "requests")
+        .collect()
         .to_pandas()
     )
-    if paths.empty:
+    if top.empty:
         return pd.DataFrame(columns=["hour", "rank", "path", "requests"])
-    series = paths.set_index(["hour", "path"])["requests"].sort_index()
-    top = (
-        series.groupby(level="hour", group_keys=False).nlargest(n).rename("requests").reset_index()
-    )
-    top["rank"] = top.groupby("hour").cumcount() + 1
-    return top[["hour", "rank", "path", "requests"]]
+    return top

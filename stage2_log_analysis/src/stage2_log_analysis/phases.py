@@ -1,0 +1,99 @@
+"""Wall time and peak memory of each phase of a run (parse + aggregate, tables, ..., writing).
+
+One sampler thread reads the RSS of the whole process tree (Dask workers included) every
+50 ms and charges it to the phase running at that moment, so each phase reports its own
+peak; a phase entered several times (top paths, computed batch by batch) adds up its time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+import psutil
+from pydantic import BaseModel
+
+from gradekit.sampling import tree_rss_bytes
+
+__all__ = ["PhaseStat", "PhaseTimer"]
+
+
+class PhaseStat(BaseModel):
+    """One phase of a run: its wall seconds and the peak RSS of the process tree during it."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+
+
+class PhaseTimer:
+    """Time phases and sample the tree's RSS while they run.
+
+    **Usage**::
+
+        with PhaseTimer() as timer:
+            with timer.phase("parse + aggregate"):
+                ...
+        timer.stats()   # [PhaseStat(name=..., seconds=..., peak_rss_mb=...)]
+    """
+
+    def __init__(self, *, interval_s: float = 0.05) -> None:
+        self._root = psutil.Process()
+        self._interval = interval_s
+        self._current: str | None = None
+        self._seconds: dict[str, float] = {}
+        self._peak: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> PhaseTimer:
+        self._thread = threading.Thread(target=self._loop, name="phase-rss", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        name = self._current
+        if name is not None:
+            self._peak[name] = max(self._peak.get(name, 0), tree_rss_bytes(self._root))
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Charge the time and memory of the ``with`` body to phase ``name``."""
+        outer = self._current
+        self._current = name
+        self._sample()
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._sample()
+            self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - started
+            self._current = outer
+
+    def stats(self) -> list[PhaseStat]:
+        """Every phase so far, in the order first entered."""
+        return [
+            PhaseStat(
+                name=name,
+                seconds=round(seconds, 3),
+                peak_rss_mb=round(self._peak.get(name, 0) / 2**20, 1),
+            )
+            for name, seconds in self._seconds.items()
+        ]
