@@ -57,8 +57,8 @@ LOGAN = [sys.executable, "-m", "stage2_log_analysis", "analyze", "{path}", "--no
 #: fresh folder for the run.
 CONTENDERS: dict[str, tuple[list[str], str]] = {
     "logan local": ([*LOGAN, "--out", "{out}/logan"], "{out}/logan/minutes"),
-    "logan local, 2 threads": (
-        [*LOGAN, "--threads", "2", "--out", "{out}/logan"],
+    "logan local, 1 thread": (
+        [*LOGAN, "--threads", "1", "--out", "{out}/logan"],
         "{out}/logan/minutes",
     ),
     "logan dask, 2 workers": (
@@ -156,6 +156,33 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def readme_table(summary: dict[str, dict[str, Any]]) -> str:
+    """The contenders as a Markdown table (the stage README renders it from the JSON)."""
+    rows = [
+        "| contender | wall s, whole process (median) | own work s | peak tree RSS MB "
+        "| per-minute counts = logan's | × DuckDB read_csv |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in summary.items():
+        if "error" in s:
+            rows.append(f"| {name} | failed: {s['error']} | | | | |")
+            continue
+        cmp = s.get("per_minute_vs_logan")
+        same = (
+            "-"
+            if cmp is None
+            else "yes"
+            if cmp["equal"]
+            else f"**no**: {cmp['minutes_differing']:,} minutes differ, "
+            f"{cmp['requests_difference']:+,} requests"
+        )
+        rows.append(
+            f"| {name} | {s['median_s']:.2f} | {s['work_median_s']:.2f} | {s['peak_rss_mb']:,.0f} "
+            f"| {same} | {s.get('x_duckdb_read_csv') or '-'} |"
+        )
+    return "\n".join(rows)
 
 
 def chart(summary: dict[str, dict[str, Any]], out: Path, title: str) -> None:
@@ -297,6 +324,7 @@ def main() -> None:
         "machine_before": before,
         "machine_after": after,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "readme_table": readme_table(summary),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / f"{name}.json", json.dumps(report, indent=2))

@@ -14,6 +14,7 @@ span: nothing is allocated per empty minute.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -129,7 +130,7 @@ def analyze(
     range_bytes: int = DEFAULT_RANGE_BYTES,
     anomaly_config: AnomalyConfig | None = None,
     progress: bool = False,
-    threads: int = 1,
+    threads: int | None = None,
     memory_budget_bytes: int = DEFAULT_BUDGET_BYTES,
     spill_dir: str | Path | None = None,
     dashboard: str = DEFAULT_DASHBOARD,
@@ -137,7 +138,8 @@ def analyze(
     """Analyse access logs end to end with the chosen engine.
 
     ``n_workers`` sizes a local Dask cluster (default 2; refused with ``scheduler``);
-    ``threads`` runs that many byte ranges at once in the local engine.
+    ``threads`` runs that many byte ranges at once in the local engine (default: one per
+    core, at most 4; Polars releases the GIL while it parses).
 
     **Usage**::
 
@@ -158,7 +160,8 @@ def analyze(
             total = sum(rng.size for rng, _ in work)
             if engine == "local":
                 with _progress(total, progress, "analyze (local)") as advance:
-                    run_local(work, sink=buckets.add, advance=advance, threads=threads)  # type: ignore[arg-type]
+                    n = threads if threads is not None else min(os.cpu_count() or 1, 4)
+                    run_local(work, sink=buckets.add, advance=advance, threads=n)  # type: ignore[arg-type]
             else:
                 t0 = time.perf_counter()
                 with dask_client(scheduler, n_workers=n_workers, dashboard=dashboard) as client:

@@ -89,8 +89,9 @@ def analyze(
         ),
     ] = None,
     threads: Annotated[
-        int, typer.Option(help="byte ranges parsed at once by the local engine")
-    ] = 1,
+        int | None,
+        typer.Option(help="byte ranges parsed at once by the local engine (default: one per core)"),
+    ] = None,
     dashboard: Annotated[
         str,
         typer.Option(help="LocalCluster dashboard address (default: this machine only)"),

@@ -81,55 +81,54 @@ def _status_pivot(status: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
 
 def _ip_stats(partial: Partial, every: str, level: str) -> pd.DataFrame:
     """Distinct clients and the busiest client per period (ties: the smallest hash, any engine)."""
-    per = (
-        partial.ips.lazy()
-        .with_columns(pl.col("minute").dt.truncate(every).alias(level))
-        .group_by(level, "ip_hash")
-        .agg(pl.col("requests").sum())
-    )
-    # Streaming group-bys, no global sort: the (minute, ip) table is the biggest thing we hold.
-    stats = per.group_by(level).agg(
-        pl.len().alias("distinct_ips"), pl.col("requests").max().alias("top_ip_requests")
-    )
-    top = (
-        per.join(stats, on=level)
-        .filter(pl.col("requests") == pl.col("top_ip_requests"))
-        .group_by(level)
-        .agg(pl.col("ip_hash").min())
-    )
+    per = partial.ips.lazy()
+    if level != "minute":  # (minute, client) rows are already unique; coarser periods sum them
+        per = (
+            per.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+            .group_by(level, "ip_hash")
+            .agg(pl.col("requests").sum())
+        )
+    top = pl.col("requests").max()
     out = (
-        stats.join(top, on=level, how="left")
+        per.group_by(level)
+        .agg(
+            pl.len().alias("distinct_ips"),
+            top.alias("top_ip_requests"),
+            pl.col("ip_hash").filter(pl.col("requests") == top).min().alias("ip_hash"),
+        )
         .join(partial.ip_names.lazy(), on="ip_hash", how="left")
         .select(level, "distinct_ips", pl.col("ip").alias("top_ip"), "top_ip_requests")
-        .collect(engine="streaming")
+        .collect()
     )
     return out.to_pandas().set_index(level)
 
 
 def _latency_percentiles(latency: pl.DataFrame, every: str, level: str) -> pd.DataFrame:
+    """p50/p95/p99 per period from the 5% histogram: the first bucket reaching each share."""
     if latency.height == 0:
         return pd.DataFrame()
-    hist = (
-        latency.with_columns(pl.col("minute").dt.truncate(every).alias(level))
-        .group_by(level, "bucket")
-        .agg(pl.col("requests").sum())
-        .sort(level, "bucket")
-        .with_columns(
-            (pl.col("requests").cum_sum().over(level) / pl.col("requests").sum().over(level)).alias(
-                "cum"
-            )
+    hist = latency.lazy()
+    if level != "minute":
+        hist = (
+            hist.with_columns(pl.col("minute").dt.truncate(every).alias(level))
+            .group_by(level, "bucket")
+            .agg(pl.col("requests").sum())
         )
+    requests = pl.col("requests")
+    share = (requests.cum_sum().over(level) / requests.sum().over(level)).alias("share")
+    out = (
+        hist.sort(level, "bucket")
+        .with_columns(share)
+        .group_by(level)  # keeps each group's rows in bucket order
+        .agg(
+            (LATENCY_BASE ** pl.col("bucket").filter(pl.col("share") >= q - 1e-12).first())
+            .round(1)
+            .alias(f"p{int(q * 100)}")
+            for q in (0.50, 0.95, 0.99)
+        )
+        .collect()
     )
-    cols = []
-    for q in (0.50, 0.95, 0.99):
-        first = (
-            hist.filter(pl.col("cum") >= q - 1e-12)
-            .group_by(level, maintain_order=True)
-            .agg(pl.col("bucket").first())
-            .select(level, (LATENCY_BASE ** pl.col("bucket")).round(1).alias(f"p{int(q * 100)}"))
-        )
-        cols.append(first.to_pandas().set_index(level))
-    return pd.concat(cols, axis=1)
+    return out.to_pandas().set_index(level)
 
 
 def top_paths(partial: Partial, n: int = 10) -> pd.DataFrame:

@@ -85,6 +85,13 @@ SHAPES: dict[str, Shape] = {
         ),
         options={"n_clients": 300, "burst_factor": 3.0},
     ),
+    "quiet_site": Shape(
+        "~2 requests a minute: minutes without a request are normal here; a 2-hour outage",
+        days=3,
+        rpm=2,
+        plan=(("outage", 0.5, 120),),
+        options={"n_clients": 200},
+    ),
     "long_span": Shape(
         "a year of history sampled one minute an hour, ~20 requests in each kept minute; "
         "a 10-hour outage and 5 days missing from the archive",
