@@ -1,7 +1,8 @@
-"""Shared fixtures: the self-test is graded once per session, in the background.
+"""Shared fixtures: the fast self-test cases are judged once per session, in the background.
 
-Every case is a set of sandbox subprocesses: they start with the session, a few at a time,
-while the other tests run; the self-test's tests then only read their case's outcome.
+Every case is a ``gradekit check`` subprocess with sandboxes of its own: they start with the
+session, two at a time, while the other tests run; the self-test's tests then only read
+their case's outcome.
 """
 
 from __future__ import annotations
@@ -14,37 +15,43 @@ from pathlib import Path
 import pytest
 
 from diagnostics.config import GradingConfig
-from diagnostics.selftest import CaseOutcome, start_selftest
+from diagnostics.selftest import load_diagnostics_cases
+from gradekit.fidelity import CaseOutcome, judge_case
 
-# Problem 2's large file in the tests: modest, so the suite stays fast (interviews use 256 MB).
+# Problem 2's large log in the direct tests: the smallest allowed (interviews use 256 MB).
 LARGE_FILE_MB = int(os.environ.get("DIAGNOSTICS_TEST_LARGE_MB", "48"))
+CASE_WORKERS = 2
 
 
 @pytest.fixture(scope="session")
-def test_config(tmp_path_factory: pytest.TempPathFactory) -> GradingConfig:
-    data_dir = tmp_path_factory.mktemp("diag-data")
-    return GradingConfig(large_file_mb=LARGE_FILE_MB, data_dir=str(data_dir))
+def test_config() -> GradingConfig:
+    return GradingConfig(large_file_mb=LARGE_FILE_MB)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def selftest_futures(
-    request: pytest.FixtureRequest,
-    test_config: GradingConfig,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[list[Future[CaseOutcome]]]:
-    """Start grading every self-test case at session start; other tests run meanwhile."""
-    if not any("selftest_outcomes" in item.fixturenames for item in request.session.items):
-        yield []  # this run selected no self-test: grade nothing
+def fidelity_futures(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[CaseOutcome]]]:
+    """Start judging every fast case at session start; other tests run meanwhile."""
+    wanted = {
+        item.callspec.params["case"].name
+        for item in request.session.items
+        if "fidelity_outcomes" in item.fixturenames and hasattr(item, "callspec")
+    }
+    if not wanted:
+        yield {}  # this run selected no self-test case: judge nothing
         return
-    work_dir = tmp_path_factory.mktemp("diag-selftest")
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        yield start_selftest(test_config, work_dir, pool)
+    work_dir = tmp_path_factory.mktemp("diag-fidelity")
+    cases = [c for c in load_diagnostics_cases(tier="fast") if c.name in wanted]
+    with ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool:
+        yield {case.name: pool.submit(judge_case, case, work_dir) for case in cases}
 
 
 @pytest.fixture(scope="session")
-def selftest_outcomes(selftest_futures: list[Future[CaseOutcome]]) -> dict[str, CaseOutcome]:
-    outcomes = [future.result() for future in selftest_futures]
-    return {outcome.name: outcome for outcome in outcomes}
+def fidelity_outcomes(
+    fidelity_futures: dict[str, Future[CaseOutcome]],
+) -> dict[str, CaseOutcome]:
+    return {name: future.result() for name, future in fidelity_futures.items()}
 
 
 @pytest.fixture

@@ -74,8 +74,9 @@ def test_concurrent_writers_share_one_large_log(tmp_path: Path) -> None:
         logs = list(pool.map(lambda _: write_large_log(tmp_path, 2, seed=9), range(4)))
     assert len(set(logs)) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "large-2mb-seed9.json",
-        "large-2mb-seed9.log",
+        ".generate.lock",
+        "large-2mb-seed9-errors50.json",
+        "large-2mb-seed9-errors50.log",
     ]
 
 
@@ -87,6 +88,19 @@ def test_a_relative_data_dir_reaches_the_sandbox_as_an_absolute_path(
 
     monkeypatch.chdir(tmp_path)
     config = GradingConfig(large_file_mb=48, data_dir="relative/data")
-    large = GradingSession(reference_dir(), config, tmp_path / "work")._large_log()
-    assert large.path.is_absolute()
-    assert large.path.parent == tmp_path / "relative" / "data"
+    small, large = GradingSession(reference_dir(), config, tmp_path / "work")._memory_logs()
+    assert large.path.is_absolute() and small.size_bytes < large.size_bytes / 3
+    assert large.path.parent == small.path.parent == tmp_path / "relative" / "data"
+
+
+def test_the_shape_log_has_every_hour_in_two_places(tmp_path: Path) -> None:
+    case = log_cases(7)["shape"]
+    hours = [line[:13] for line in case.lines]
+    runs = [h for i, h in enumerate(hours) if i == 0 or hours[i - 1] != h]
+    assert len(runs) == 2 * len(set(hours)) and runs != sorted(runs)
+
+
+def test_half_of_the_large_log_s_lines_are_errors(tmp_path: Path) -> None:
+    large = write_large_log(tmp_path, 2, seed=5)
+    lines = large.path.read_text(encoding="utf-8").count("\n")
+    assert 0.45 < large.total_errors / lines < 0.55

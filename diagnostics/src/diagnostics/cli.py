@@ -5,7 +5,9 @@ Examples::
     python -m diagnostics grade workspace/interview-kim          # score a candidate's folder
     python -m diagnostics grade cand/ --opt large_file_mb=64      # a smaller problem-2 file
     python -m diagnostics grade cand/ --opt problems=1,3          # only some problems
-    python -m diagnostics selftest                                # reference 100%, flaws lose
+    python -m diagnostics selftest                                # flawed cases lose, honest don't
+    python -m diagnostics selftest --case p2-keeps-error-lines    # one case
+    python -m diagnostics cases --write                           # regenerate cases/README.md
     python -m diagnostics rubric --write                          # regenerate rubric.md
     python -m diagnostics template workspace/interview-kim        # copy the blank templates
 """
@@ -25,10 +27,15 @@ from diagnostics.errors import DiagnosticsError
 from diagnostics.grading import TITLE, GradingSession, resolve_candidate
 from diagnostics.report import render_points, write_notes
 from diagnostics.rubric import load_rubric, render_markdown
-from diagnostics.selftest import run_selftest
-from gradekit import run_checks, write_atomic
+from diagnostics.selftest import (
+    CASES_README,
+    load_diagnostics_cases,
+    render_cases_markdown,
+    run_selftest,
+)
+from gradekit import GradekitError, run_checks, write_atomic
 
-__all__ = ["app", "grade", "main", "rubric", "selftest", "template"]
+__all__ = ["app", "cases", "grade", "main", "rubric", "selftest", "template"]
 
 app = typer.Typer(
     help="Timed interview diagnostics: grade candidates fairly.", no_args_is_help=True
@@ -74,8 +81,6 @@ def grade(
         raise typer.Exit(2) from None
     out_dir = (out / folder.name).resolve()
     rubric = load_rubric()
-    data_dir = config.data_dir or str(out.resolve() / "_data")
-    config = config.model_copy(update={"data_dir": data_dir})
     started = time.perf_counter()
     session = GradingSession(folder, config, out_dir, rubric=rubric, console=console)
     card = run_checks("diagnostics", TITLE, str(folder), session.checks())
@@ -89,30 +94,44 @@ def grade(
 
 @app.command()
 def selftest(
-    only: Annotated[
-        list[str] | None, typer.Option("--only", help="grade only this case (repeatable)")
+    case: Annotated[
+        list[str] | None, typer.Option("--case", help="judge only this case (repeatable)")
     ] = None,
-    work_dir: Annotated[Path, typer.Option(help="scratch folder")] = Path(
-        "reports/diagnostics/selftest"
+    tier: Annotated[str, typer.Option(help="fast, slow or all")] = "all",
+    jobs: Annotated[int, typer.Option(help="cases graded at the same time")] = 2,
+    out: Annotated[Path, typer.Option("--out", "-o", help="work and report folder")] = Path(
+        "reports"
     ),
-    workers: Annotated[int, typer.Option(help="cases graded at the same time")] = 2,
-    opt: OptList = None,
 ) -> None:
-    """Grade the reference (must score 100%) and each flawed solution (must lose its points)."""
-    config = _config(opt, large_file_mb="64")
-    config = config.model_copy(update={"data_dir": config.data_dir or str(work_dir / "_data")})
+    """Judge the self-test cases: flawed ones lose exactly their requirements, honest none.
+
+    The same as ``python -m gradekit fidelity diagnostics --strict`` (make fidelity-diagnostics).
+    """
     started = time.perf_counter()
     try:
-        outcomes = run_selftest(config, work_dir.resolve(), console, only, workers=workers)
-    except DiagnosticsError as exc:
+        ok = run_selftest(console, out=out, tier=tier, names=case or [], jobs=jobs)
+    except GradekitError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    bad = [o.name for o in outcomes if not o.ok]
     took = time.perf_counter() - started
-    if bad:
-        console.print(f"[bold red]self-test failed[/] for {bad} ({took:.0f} s)")
+    if not ok:
+        console.print(f"[bold red]self-test failed[/] ({took:.0f} s)")
         raise typer.Exit(1)
-    console.print(f"[bold green]self-test passed[/]: {len(outcomes)} case(s) in {took:.0f} s")
+    console.print(f"[bold green]self-test passed[/] in {took:.0f} s")
+
+
+@app.command()
+def cases(
+    write: Annotated[
+        bool, typer.Option("--write", help="write diagnostics/cases/README.md")
+    ] = False,
+) -> None:
+    """Print the self-test's cases as Markdown (or regenerate diagnostics/cases/README.md)."""
+    text = render_cases_markdown(load_diagnostics_cases())
+    if write:
+        console.print(f"wrote {write_atomic(CASES_README, text)}")
+    else:
+        typer.echo(text)
 
 
 @app.command()

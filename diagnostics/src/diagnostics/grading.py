@@ -3,6 +3,9 @@
 Used by both ``python -m diagnostics grade DIR`` and ``python -m gradekit check diagnostics
 --impl DIR``. Each problem's hidden tests run once, lazily, in a sandbox subprocess
 (``sandbox.py``); the criteria of that problem then read their verdicts from it.
+
+``CASES_DIR`` and ``CRITERIA`` are for ``gradekit fidelity diagnostics`` (the self-test): the
+flawed and honest candidates in ``diagnostics/cases/`` and the requirement ids they cover.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -19,13 +23,16 @@ from diagnostics.hidden.logs import LargeLog, write_large_log
 from diagnostics.rubric import Requirement, Rubric, load_rubric
 from diagnostics.sandbox import ProblemOutcome, run_problem
 from gradekit import Check, Criterion, GradeContext, Measurement
+from gradekit.result import ErrorSource
 
 __all__ = [
+    "CASES_DIR",
     "DEFAULT_IMPL",
     "MODULE_HINT",
     "TITLE",
     "GradingSession",
     "build_checks",
+    "criteria",
     "reference_dir",
     "resolve_candidate",
 ]
@@ -38,6 +45,34 @@ MODULE_HINT: str | None = "problem1"
 # Each problem is imported in its own sandbox; a candidate whose problem1.py does not import
 # still gets problems 2 and 3 graded, so gradekit must not refuse the folder up front.
 IMPORT_CHECK = False
+# The self-test's candidates (gradekit's case.toml format): flawed ones must lose exactly
+# their requirements, honest ones nothing.
+CASES_DIR = Path(__file__).resolve().parents[2] / "cases"
+# Sandbox endings that are not the candidate's own answer, as gradekit names them.
+_ENDINGS = {"timeout": ErrorSource.TIMEOUT, "crashed": ErrorSource.CRASH}
+
+
+def criteria(rubric: Rubric | None = None) -> list[Criterion]:
+    """One gradekit Criterion per rubric requirement, in rubric order (weight = points)."""
+    return [
+        Criterion(
+            id=requirement.id,
+            title=f"P{requirement.problem} · {requirement.title}",
+            title_ko=requirement.title_ko,
+            method=requirement.method,
+            threshold=True,
+            unit="",
+            weight=requirement.points,
+        )
+        for requirement in (rubric or load_rubric()).requirement
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    """``CRITERIA`` is read from the rubric when first asked for, not at import."""
+    if name == "CRITERIA":
+        return criteria()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reference_dir() -> Path:
@@ -93,43 +128,38 @@ class GradingSession:
         """The verdict on one requirement, with the feedback line appended when missed."""
         outcome = self.outcome(requirement.problem)
         result = outcome.result_for(requirement.id)
-        evidence = (
-            result.evidence if result.passed else f"{result.evidence} → {requirement.feedback}"
-        )
+        details = {
+            "problem": requirement.problem,
+            "points": requirement.points if result.passed else 0,
+            "max_points": requirement.points,
+            "observed": result.value,
+            "sandbox_status": outcome.status,
+            "sandbox_seconds": outcome.duration_s,
+        }
+        if result.passed:
+            return Measurement(value=True, evidence=result.evidence, passed=True, details=details)
+        if result.source == "grader":
+            return Measurement.failed(result.evidence, source=ErrorSource.GRADER, details=details)
         return Measurement(
-            value=result.passed,
-            evidence=evidence,
-            passed=result.passed,
-            details={
-                "problem": requirement.problem,
-                "points": requirement.points if result.passed else 0,
-                "max_points": requirement.points,
-                "observed": result.value,
-                "sandbox_status": outcome.status,
-                "sandbox_seconds": outcome.duration_s,
-            },
+            value=False,
+            evidence=f"{result.evidence} → {requirement.feedback}",
+            passed=False,
+            error_source=_ENDINGS.get(outcome.status, ErrorSource.IMPLEMENTATION),
+            details=details,
         )
 
     def checks(self) -> list[Check]:
         """One gradekit Check per requirement of the selected problems, in rubric order."""
-        checks = []
-        for requirement in self.rubric.requirement:
-            if requirement.problem not in self.config.problems:
-                continue
-            criterion = Criterion(
-                id=requirement.id,
-                title=f"P{requirement.problem} · {requirement.title}",
-                title_ko=requirement.title_ko,
-                method=requirement.method,
-                threshold=True,
-                unit="",
-                weight=requirement.points,
+        return [
+            Check(criterion, _bind(self, requirement))
+            for requirement, criterion in zip(
+                self.rubric.requirement, criteria(self.rubric), strict=True
             )
-            checks.append(Check(criterion, _bind(self, requirement)))
-        return checks
+            if requirement.problem in self.config.problems
+        ]
 
     def _run(self, problem: int) -> ProblemOutcome:
-        large = self._large_log() if problem == 2 else None
+        logs = self._memory_logs() if problem == 2 else None
         limit = self.config.timeout_for(problem)
         if self.console:
             self.console.print(
@@ -143,20 +173,20 @@ class GradingSession:
             timeout_s=limit,
             memory_limit_mb=self.config.memory_limit_mb,
             seed=self.config.seed,
-            large_log=large,
-            memory_ratio=self.config.memory_ratio,
-            memory_floor_mb=self.config.memory_floor_mb,
+            memory_logs=logs,
+            memory_slack_mb=self.config.memory_slack_mb,
         )
 
-    def _large_log(self) -> LargeLog:
-        folder = Path(self.config.data_dir) if self.config.data_dir else self.work_dir / "_data"
-        folder = folder.resolve()  # the sandbox runs in another working directory
+    def _memory_logs(self) -> tuple[LargeLog, LargeLog]:
+        folder = self.config.data_folder()  # absolute: the sandbox runs in another folder
+        sizes = (self.config.small_file_mb, self.config.large_file_mb)
         if self.console:
             self.console.print(
-                f"[dim]problem 2: large log of {self.config.large_file_mb} MB in {folder} "
+                f"[dim]problem 2: logs of {sizes[0]} and {sizes[1]} MB in {folder} "
                 "(generated once, then reused)…[/]"
             )
-        return write_large_log(folder, self.config.large_file_mb, self.config.seed)
+        small, large = (write_large_log(folder, size, self.config.seed) for size in sizes)
+        return small, large
 
 
 def _bind(session: GradingSession, requirement: Requirement) -> Callable[[], Measurement]:

@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from diagnostics.hidden.logs import LargeLog
-from diagnostics.hidden.records import ProbeResult, SandboxReport, SandboxSpec
+from diagnostics.hidden.records import LogFile, ProbeResult, SandboxReport, SandboxSpec
 from gradekit import write_atomic
 
-__all__ = ["ProblemOutcome", "run_problem"]
+__all__ = ["SANDBOX_TZ", "ProblemOutcome", "run_problem"]
+
+# Korea's time zone (no tzdata needed): code that treats UTC timestamps or "now" as local time
+# is nine hours off in the sandbox, as it would be on any server outside UTC.
+SANDBOX_TZ = "KST-9"
 
 
 @dataclass
@@ -48,9 +52,8 @@ def run_problem(
     timeout_s: float,
     memory_limit_mb: int,
     seed: int,
-    large_log: LargeLog | None = None,
-    memory_ratio: float = 0.5,
-    memory_floor_mb: float = 32,
+    memory_logs: tuple[LargeLog, LargeLog] | None = None,
+    memory_slack_mb: float = 8,
 ) -> ProblemOutcome:
     """Probe ``candidate_file`` for ``problem`` in a sandbox; never raises for candidate faults."""
     name = candidate_file.name
@@ -66,10 +69,11 @@ def run_problem(
         work_dir=str(work_dir / f"problem{problem}-files"),
         memory_limit_mb=memory_limit_mb,
         seed=seed,
-        large_file=str(large_log.path) if large_log else None,
-        large_file_errors=large_log.total_errors if large_log else None,
-        memory_ratio=memory_ratio,
-        memory_floor_mb=memory_floor_mb,
+        memory_logs=[
+            LogFile(path=str(log.path), size_bytes=log.size_bytes, errors=log.total_errors)
+            for log in memory_logs or ()
+        ],
+        memory_slack_mb=memory_slack_mb,
     )
     spec_path = write_atomic(work_dir / f"problem{problem}.spec.json", spec.model_dump_json())
     log_path = work_dir / f"problem{problem}.log"
@@ -81,7 +85,12 @@ def run_problem(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=work_dir,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"},
+            env={
+                **os.environ,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONUNBUFFERED": "1",
+                "TZ": SANDBOX_TZ,
+            },
             start_new_session=True,  # its own process group: a timeout kills its children too
         )
         try:

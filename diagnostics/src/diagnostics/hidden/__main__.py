@@ -3,6 +3,9 @@
 Runs as its own process so a crash, hang or runaway allocation in the candidate's code costs
 only this problem: the parent enforces the wall-clock limit, this process caps its own
 address space before importing the candidate, and results are written after every probe.
+The local time zone is Korea's (``TZ=KST-9``, set by the parent): code that reads the log's
+UTC timestamps or "now" as local time is then nine hours off, as it would be on a server
+outside UTC.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import asyncio
 import importlib.util
 import resource
 import sys
-import traceback
+import time
 from pathlib import Path
 from types import ModuleType
 
-from diagnostics.hidden.records import ProbeResult, ResultWriter, SandboxSpec
+from diagnostics.hidden.candidate import describe, failure, set_candidate_folder
+from diagnostics.hidden.records import ResultWriter, SandboxSpec
 
 
 def main(argv: list[str]) -> int:
@@ -23,17 +27,15 @@ def main(argv: list[str]) -> int:
     spec = SandboxSpec.model_validate_json(Path(argv[0]).read_text(encoding="utf-8"))
     limit = spec.memory_limit_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    time.tzset()  # TZ comes from the environment the parent set
     writer = ResultWriter(Path(spec.out_path), spec.problem)
-    if spec.problem == 2:
-        import pandas  # noqa: F401  # library import costs must not count as the candidate's memory
-    if spec.problem == 3:
-        from diagnostics.hidden.probes3 import install_sleep_watch
-
-        install_sleep_watch()  # before the candidate imports `from time import sleep`
+    _prepare(spec.problem)
+    candidate = Path(spec.candidate_file)
+    set_candidate_folder(candidate.parent)
     try:
-        module = _import_candidate(Path(spec.candidate_file), f"problem{spec.problem}")
+        module = _import_candidate(candidate, f"problem{spec.problem}")
     except BaseException as exc:
-        writer.finish("import_error", _describe(exc))
+        writer.finish("import_error", describe(exc))
         return 0
     folder = Path(spec.work_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,20 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _prepare(problem: int) -> None:
+    """What must happen before the candidate's import (it may bind names at import time)."""
+    if problem == 1:
+        from diagnostics.hidden.open_watch import install_open_watch
+
+        install_open_watch()  # before `from io import open` in the candidate's file
+    if problem == 2:
+        import pandas  # noqa: F401  # library import costs must not count as the candidate's memory
+    if problem == 3:
+        from diagnostics.hidden.loop_watch import install_sleep_watch
+
+        install_sleep_watch()  # before the candidate imports `from time import sleep`
+
+
 def _import_candidate(path: Path, name: str) -> ModuleType:
     sys.path.insert(0, str(path.parent))  # the candidate may import helpers beside the file
     module_spec = importlib.util.spec_from_file_location(name, path)
@@ -58,14 +74,6 @@ def _import_candidate(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _describe(exc: BaseException) -> str:
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
-
-
-def _failed(probe_id: str, exc: BaseException) -> ProbeResult:
-    return ProbeResult(id=probe_id, passed=False, evidence=f"raised {_describe(exc)}", value=False)
-
-
 def _run_problem1(module: ModuleType, folder: Path, writer: ResultWriter) -> None:
     from diagnostics.hidden.probes1 import PROBES
 
@@ -73,7 +81,7 @@ def _run_problem1(module: ModuleType, folder: Path, writer: ResultWriter) -> Non
         try:
             writer.add(probe(module, folder))
         except BaseException as exc:  # SystemExit from candidate code is a failure, too
-            writer.add(_failed(probe_id, exc))
+            writer.add(failure(probe_id, exc))
 
 
 def _run_problem2(
@@ -85,7 +93,7 @@ def _run_problem2(
         try:
             writer.add(probe(module, folder, spec))
         except BaseException as exc:
-            writer.add(_failed(probe_id, exc))
+            writer.add(failure(probe_id, exc))
 
 
 async def _run_problem3(module: ModuleType, writer: ResultWriter) -> None:
@@ -95,7 +103,7 @@ async def _run_problem3(module: ModuleType, writer: ResultWriter) -> None:
         try:
             writer.add(await probe(module))
         except BaseException as exc:
-            writer.add(_failed(probe_id, exc))
+            writer.add(failure(probe_id, exc))
 
 
 if __name__ == "__main__":

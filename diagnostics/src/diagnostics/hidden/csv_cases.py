@@ -29,7 +29,13 @@ class CsvCase:
 
 
 def csv_cases() -> dict[str, CsvCase]:
-    """The fixed cases, by name: empty, types, clean, reordered, missing_column."""
+    """The fixed cases, by name: empty, types, clean, reordered, missing_column, missing_two.
+
+    Each file plants one kind of mistake, so one wrong habit costs one requirement: only
+    ``empty`` has empty cells (one of them whitespace-only), only ``types`` has subtle type
+    errors, only ``clean`` has quoted commas and padded values; ``reordered`` has obvious errors
+    only.
+    """
     cases = [
         CsvCase(
             "empty",
@@ -59,15 +65,14 @@ def csv_cases() -> dict[str, CsvCase]:
             "4,Choi Ara,abc,n/a\n"
             "5,Jung Ho,27,12.5e1\n"
             "6,Han Bit,-4,-0.5\n"
-            "7,Yoon Ji,,9x\n"
-            '8,"Kang, Jiwoo",50,66\n',
+            "7,Yoon Ji,19,9x\n"
+            "8,Kang Jiwoo,50,66\n",
             frozenset(
                 {
                     (3, "age", "type"),
                     (4, "id", "type"),
                     (5, "age", "type"),
                     (5, "score", "type"),
-                    (8, "age", "empty"),
                     (8, "score", "type"),
                 }
             ),
@@ -90,10 +95,7 @@ def csv_cases() -> dict[str, CsvCase]:
             "oops,green,Park Seo,4,41\n",
             frozenset({(3, "name", "empty"), (4, "age", "type"), (5, "score", "type")}),
         ),
-        CsvCase(
-            "missing_column",
-            "id,name,score\n1,Kim Minji,88.5\n",
-            frozenset(),
-        ),
+        CsvCase("missing_column", "id,name,score\n1,Kim Minji,88.5\n", frozenset()),
+        CsvCase("missing_two", "id,name\n1,Kim Minji\n", frozenset()),
     ]
     return {case.name: case for case in cases}

@@ -7,6 +7,7 @@ the latency sum and the maximum of the well-formed ERROR lines it wrote: that is
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -160,12 +161,32 @@ def _malformed(rng: random.Random) -> LogCase:
     return case
 
 
+def _hours_out_of_order(case: LogCase, order: tuple[int, ...]) -> LogCase:
+    """The same lines as two servers' logs appended: each hour's first half in ``order``,
+    then each hour's second half. The file is not sorted and every hour comes back later; the
+    result must be sorted, one row per hour."""
+    blocks: dict[str, list[str]] = {}
+    for line in case.lines:
+        blocks.setdefault(line[:13], []).append(line)
+    halves = [blocks[key] for key in blocks]
+    case.lines = [line for i in order for line in halves[i][: len(halves[i]) // 2]]
+    case.lines += [line for i in order for line in halves[i][len(halves[i]) // 2 :]]
+    return case
+
+
 def log_cases(seed: int) -> dict[str, LogCase]:
-    """The small cases, by name: shape, no_errors, traps, boundaries, multi_chunk, malformed."""
+    """The small cases, by name: shape, no_errors, traps, boundaries, multi_chunk, malformed.
+
+    Each plants one difficulty, so one wrong habit costs one requirement: only ``shape`` has
+    hours out of order (each hour in two places), only ``traps`` has messages and services that mention ERROR, only
+    ``boundaries`` has errors at hh:00:00, hh:59:59 and across midnight, only ``malformed``
+    has malformed lines.
+    """
     rng = random.Random(seed)
     no_errors = _random_log("no_errors", rng, hours=2, per_hour=25, error_share=0.0, traps=False)
+    shape = _random_log("shape", rng, hours=4, per_hour=40, error_share=0.3, traps=False)
     cases = [
-        _random_log("shape", rng, hours=4, per_hour=40, error_share=0.3, traps=False),
+        _hours_out_of_order(shape, (2, 0, 3, 1)),
         no_errors,
         _random_log("traps", rng, hours=3, per_hour=60, error_share=0.25, traps=True),
         _boundaries(),
@@ -179,6 +200,9 @@ def log_cases(seed: int) -> dict[str, LogCase]:
 
 _LARGE_LOG_LOCK = threading.Lock()
 BLOCK_LINES = 9973  # lines per hour; a prime, so hours straddle every chunk boundary
+# An incident day: half the lines are errors, so code that keeps every error line (or one
+# number per error) grows by megabytes per extra megabyte of log, which the memory probe sees.
+LARGE_ERROR_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -200,16 +224,21 @@ class LargeLog:
 def write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
     """Write (or reuse) a log of about ``size_mb`` MiB: one block of lines per hour.
 
-    Reuse is safe because the file's name holds its size and seed, and its truth is stored
-    beside it only after the file is complete.
+    Reuse is safe because the file's name holds its size, seed and error share, and its truth
+    is stored beside it only after the file is complete. Graders in threads and in other
+    processes (the fidelity suite runs several) share one file per name: a lock file makes
+    the others wait for the first one's copy instead of writing their own.
     """
-    with _LARGE_LOG_LOCK:  # graders running in threads share one file per size and seed
-        return _write_large_log(folder.resolve(), size_mb, seed)
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    with _LARGE_LOG_LOCK, (folder / ".generate.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_large_log(folder, size_mb, seed)
 
 
 def _write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"large-{size_mb}mb-seed{seed}.log"
+    share = round(LARGE_ERROR_SHARE * 100)
+    path = folder / f"large-{size_mb}mb-seed{seed}-errors{share}.log"
     meta_path = path.with_suffix(".json")
     if path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -220,7 +249,7 @@ def _write_large_log(folder: Path, size_mb: int, seed: int) -> LargeLog:
     for offset in sorted(rng.randrange(3600) for _ in range(BLOCK_LINES)):
         minute, second = divmod(offset, 60)
         latency = rng.randint(1, 2000)
-        is_error = rng.random() < 0.05
+        is_error = rng.random() < LARGE_ERROR_SHARE
         errors += is_error
         level = "ERROR" if is_error else rng.choice(("DEBUG", "INFO", "INFO", "WARNING"))
         message = rng.choice(ERROR_MESSAGES if is_error else MESSAGES)

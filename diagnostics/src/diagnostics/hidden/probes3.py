@@ -1,71 +1,78 @@
 """Hidden tests of problem 3 (FastAPI ``app`` with POST /predict), in process and over HTTP.
 
-Blocking is detected by behaviour, without timing the handler: ``time.sleep`` is wrapped
-before the candidate's module is imported, and any call made on an event-loop thread is
-recorded; a 10 ms heartbeat task also records the longest stall of the loop (limit: 2 s, for CPU-bound handlers).
+Each probe checks one behaviour and reads only what it needs: the exact schema is
+``p3.schema``'s, so the concurrency and live-server probes accept any answer whose
+``prediction`` is the right number, and their inputs have mean = median so a median
+"model" costs the schema alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import math
-import socket
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any, SupportsIndex
+from typing import Any
 
 import httpx
-import uvicorn
 
+from diagnostics.hidden.asgi import CLIENT_TIMEOUT_S, in_process_client, live_server
+from diagnostics.hidden.candidate import attribute
+from diagnostics.hidden.loop_watch import watch_loop
 from diagnostics.hidden.records import ProbeResult
 
-__all__ = ["PROBES", "install_sleep_watch"]
+__all__ = ["PROBES"]
 
 Probe = Callable[[ModuleType], Awaitable[ProbeResult]]
-STALL_LIMIT_S = 2.0  # generous: the time.sleep watch is the precise detector
-_loop_sleeps: list[float] = []
+LONGEST_HOLD_S = 0.25  # one step of a handler that holds the loop this long blocks it
+TOTAL_HOLD_S = 1.0  # ten trivial requests never hold the loop this long in total
+CONCURRENT_IN_PROCESS = 30
+CONCURRENT_LIVE = 10
+ISO_8601 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+)
 
 
-def install_sleep_watch() -> None:
-    """Wrap time.sleep so a call on a thread running an event loop is recorded (then slept)."""
-    real_sleep = time.sleep
-
-    def watched_sleep(seconds: float | SupportsIndex) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no loop in this thread: a worker thread may sleep freely
-            pass
-        else:
-            _loop_sleeps.append(float(seconds))  # type: ignore[arg-type]
-        real_sleep(seconds)
-
-    time.sleep = watched_sleep
+def _mean(data: list[float]) -> float:
+    return sum(data) / len(data)
 
 
-def _client(module: ModuleType) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=module.app)
-    return httpx.AsyncClient(transport=transport, base_url="http://candidate", timeout=30)
-
-
-def _check_answer(response: httpx.Response, data: list[float]) -> str | None:
-    """None when the response is a correct prediction for ``data``; else what is wrong."""
+def _schema_problem(response: httpx.Response, data: list[float]) -> str:
+    """ "" when the response is exactly {prediction: mean, timestamp: str} with 200."""
+    sent = f"POST /predict {{'data': {data}}}"
     if response.status_code != 200:
-        return f"status {response.status_code} for {data}: {response.text[:120]}"
-    body = response.json()
+        return f"{sent} gave {response.status_code} ({response.text[:100]!r}); expected 200"
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{sent} answered {response.text[:80]!r}, which is not JSON"
     if not isinstance(body, dict) or set(body) != {"prediction", "timestamp"}:
-        return f"body {body!r} is not exactly {{prediction, timestamp}}"
+        return f"{sent} answered {body!r:.120}; expected exactly the keys prediction and timestamp"
     prediction = body["prediction"]
     if isinstance(prediction, bool) or not isinstance(prediction, int | float):
-        return f"prediction {prediction!r} is not a number"
-    if not math.isclose(prediction, sum(data) / len(data), rel_tol=1e-9, abs_tol=1e-9):
-        return f"prediction {prediction} for {data}, expected the mean {sum(data) / len(data)}"
+        return f"{sent} answered prediction={prediction!r}; expected a number (float)"
+    if not math.isclose(prediction, _mean(data), rel_tol=1e-9, abs_tol=1e-9):
+        return f"{sent} answered prediction={prediction}; expected the mean {_mean(data)}"
     if not isinstance(body["timestamp"], str):
-        return f"timestamp {body['timestamp']!r} is not a string"
-    return None
+        return f"{sent} answered timestamp={body['timestamp']!r}; expected a string"
+    return ""
+
+
+def _prediction_problem(response: httpx.Response, data: list[float]) -> str:
+    """ "" when a 2xx JSON answer carries the right ``prediction`` (any number-like form)."""
+    sent = f"{{'data': {data}}}"
+    if not 200 <= response.status_code < 300:
+        return f"{sent} gave {response.status_code} ({response.text[:80]!r})"
+    try:
+        value = float(response.json()["prediction"])
+    except (ValueError, TypeError, KeyError):
+        return f"{sent} answered {response.text[:80]!r} with no readable prediction"
+    if not math.isclose(value, _mean(data), rel_tol=1e-9, abs_tol=1e-9):
+        return f"{sent} got prediction {value}; expected the mean of its own data {_mean(data)}"
+    return ""
 
 
 def _verdict(probe_id: str, problems: list[str], ok_text: str) -> ProbeResult:
@@ -78,40 +85,54 @@ def _verdict(probe_id: str, problems: list[str], ok_text: str) -> ProbeResult:
 async def probe_schema(module: ModuleType) -> ProbeResult:
     """Three valid requests answered with exactly {prediction, timestamp}."""
     problems = []
-    async with _client(module) as client:
+    async with in_process_client(module) as client:
         inputs: list[list[float]] = [[1, 2, 3, 4, 5], [2.5], [-1, 0, 10, 0.25]]
         for data in inputs:
-            problem = _check_answer(await client.post("/predict", json={"data": data}), data)
-            if problem:
+            if problem := _schema_problem(await client.post("/predict", json={"data": data}), data):
                 problems.append(problem)
     return _verdict("p3.schema", problems, "200 with {prediction: mean, timestamp} for 3 inputs")
 
 
 async def probe_timestamp(module: ModuleType) -> ProbeResult:
-    """ISO-8601, with a UTC offset, close to now."""
-    async with _client(module) as client:
+    """ISO-8601 (date 'T' time), with a UTC offset, the right instant (the sandbox runs in KST)."""
+    async with in_process_client(module) as client:
         response = await client.post("/predict", json={"data": [1, 2, 3]})
-    raw = response.json().get("timestamp") if response.status_code == 200 else None
-    problems = []
     try:
-        stamp = datetime.fromisoformat(str(raw))
-    except ValueError:
-        problems.append(f"timestamp {raw!r} is not ISO-8601")
+        raw = response.json().get("timestamp") if response.is_success else None
+    except (ValueError, AttributeError):
+        raw = None
+    where = "POST /predict answered timestamp"
+    problems = []
+    if not isinstance(raw, str):
+        problems.append(
+            f"{where} {raw!r} (status {response.status_code}); expected an ISO-8601 string"
+        )
+    elif not ISO_8601.match(raw):
+        problems.append(
+            f"{where} {raw!r}; expected ISO-8601 with an offset, e.g. "
+            "'2026-03-01T12:00:00.123456+00:00' (datetime.now(timezone.utc).isoformat())"
+        )
     else:
-        if stamp.tzinfo is None:
-            problems.append(f"timestamp {raw!r} has no UTC offset")
-        elif abs((stamp - datetime.now(UTC)).total_seconds()) > 600:
-            problems.append(f"timestamp {raw!r} is more than 10 minutes from now")
+        stamp = datetime.fromisoformat(raw)
+        off_by = abs((stamp - datetime.now(UTC)).total_seconds())
+        if off_by > 600:
+            problems.append(
+                f"{where} {raw!r}, {off_by / 3600:.1f} h from the real time; expected now "
+                "(a local clock labelled as UTC?)"
+            )
     return _verdict("p3.timestamp", problems, f"timestamp {raw!r} is ISO-8601 with an offset")
 
 
-async def _expect_422(module: ModuleType, bodies: list[Any]) -> list[str]:
+async def _expect_422(module: ModuleType, bodies: Iterable[Any]) -> list[str]:
     problems = []
-    async with _client(module) as client:
+    async with in_process_client(module) as client:
         for body in bodies:
             response = await client.post("/predict", json=body)
             if response.status_code != 422:
-                problems.append(f"{body!r} gave {response.status_code}, expected 422")
+                problems.append(
+                    f"POST /predict {body!r} gave {response.status_code} "
+                    f"({response.text[:60]!r}); expected 422"
+                )
     return problems
 
 
@@ -128,88 +149,80 @@ async def probe_reject_bad_types(module: ModuleType) -> ProbeResult:
     return _verdict("p3.reject_bad_types", problems, "strings, missing field, non-list: all 422")
 
 
-def _predict_endpoint(module: ModuleType) -> Callable[..., Any] | None:
-    for route in getattr(module.app, "routes", []):
-        if getattr(route, "path", None) == "/predict" and "POST" in getattr(route, "methods", ()):
+def _find_endpoint(routes: Iterable[Any], prefix: str = "") -> Callable[..., Any] | None:
+    for route in routes:
+        path = prefix + str(getattr(route, "path", ""))
+        if path == "/predict" and "POST" in (getattr(route, "methods", None) or ()):
             endpoint: Callable[..., Any] = route.endpoint
             return endpoint
+        inner = getattr(route, "routes", None) or []  # a mounted sub-application or router
+        if "/predict".startswith(path.rstrip("/")) and (
+            found := _find_endpoint(inner, path.rstrip("/"))
+        ):
+            return found
     return None
+
+
+def _is_async(endpoint: Callable[..., Any]) -> bool:
+    """As FastAPI decides whether to await the endpoint or run it in its thread pool."""
+    return inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(
+        getattr(endpoint, "__call__", None)  # noqa: B004 (a callable object's async __call__)
+    )
 
 
 async def probe_async_endpoint(module: ModuleType) -> ProbeResult:
     """The POST /predict endpoint is declared ``async def``."""
-    endpoint = _predict_endpoint(module)
+    endpoint = _find_endpoint(getattr(attribute(module, "app"), "routes", []))
     if endpoint is None:
-        return _verdict("p3.async_endpoint", ["no POST /predict route on app"], "")
-    is_async = inspect.iscoroutinefunction(endpoint)
-    name = getattr(endpoint, "__name__", "?")
-    problems = [] if is_async else [f"endpoint {name}() is a plain def"]
+        return _verdict("p3.async_endpoint", ["app has no POST /predict route"], "")
+    name = getattr(endpoint, "__qualname__", getattr(endpoint, "__name__", repr(endpoint)))
+    problems = (
+        []
+        if _is_async(endpoint)
+        else [
+            f"the POST /predict endpoint {name}() is a plain def (FastAPI runs it in its thread "
+            "pool); expected async def"
+        ]
+    )
     return _verdict("p3.async_endpoint", problems, f"endpoint {name}() is async def")
 
 
 async def probe_non_blocking(module: ModuleType) -> ProbeResult:
-    """20 concurrent requests while a heartbeat watches the loop and time.sleep is watched."""
-    stalls: list[float] = []
-    done = asyncio.Event()
-
-    async def heartbeat() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.01)
-            now = time.perf_counter()
-            stalls.append(now - last)
-            last = now
-
-    _loop_sleeps.clear()
-    beat = asyncio.create_task(heartbeat())
-    await asyncio.sleep(0.02)
-    async with _client(module) as client:
+    """10 concurrent requests while the loop is watched (time.sleep calls, held time)."""
+    endpoint = _find_endpoint(getattr(attribute(module, "app"), "routes", []))
+    name = getattr(endpoint, "__qualname__", "the endpoint") if endpoint else "the app"
+    async with in_process_client(module) as client, watch_loop() as hold:
         responses = await asyncio.gather(
-            *(client.post("/predict", json={"data": [i, i + 1]}) for i in range(20))
+            *(client.post("/predict", json={"data": [i, i + 1]}) for i in range(10))
         )
-    done.set()
-    await beat
-    longest = max(stalls, default=0.0)
     problems = []
-    served = sum(r.status_code == 200 for r in responses)
-    if served < len(responses):  # a handler that never runs cannot be judged non-blocking
-        problems.append(f"only {served}/{len(responses)} requests were answered with 200")
-    if _loop_sleeps:
+    if not any(r.is_success for r in responses):  # a handler that never ran proves nothing
         problems.append(
-            f"time.sleep() called {len(_loop_sleeps)} time(s) on the event loop "
-            f"(e.g. {_loop_sleeps[0]:g} s)"
+            f"none of {len(responses)} valid requests was answered with success (first: "
+            f"{responses[0].status_code} {responses[0].text[:60]!r}), so blocking cannot be judged"
         )
-    if longest > STALL_LIMIT_S:
-        problems.append(f"the event loop stalled for {longest:.2f} s (limit {STALL_LIMIT_S:g} s)")
-    ok_text = f"no blocking call; longest loop stall {longest * 1000:.0f} ms"
+    if hold.sleeps:
+        seconds, where = hold.sleeps[0]
+        problems.append(
+            f"time.sleep({seconds:g}) was called {len(hold.sleeps)} time(s) on the event-loop "
+            f"thread, from {where}; expected await asyncio.sleep or a worker thread"
+        )
+    if hold.longest_s > LONGEST_HOLD_S or hold.total_s > TOTAL_HOLD_S:
+        problems.append(
+            f"while {name}() served 10 requests the event loop was held for up to "
+            f"{hold.longest_s:.2f} s at a time ({hold.total_s:.2f} s in all, waits for a CPU "
+            f"excluded); expected under {LONGEST_HOLD_S:g} s at a time and {TOTAL_HOLD_S:g} s "
+            "in all (blocking I/O or CPU work inside async def?)"
+        )
+    ok_text = (
+        f"no blocking call; the loop was held {hold.longest_s * 1000:.0f} ms at most "
+        f"({hold.total_s * 1000:.0f} ms in all)"
+    )
     return _verdict("p3.non_blocking", problems, ok_text)
 
 
-@contextlib.asynccontextmanager
-async def _live_server(module: ModuleType) -> AsyncIterator[str]:
-    """Serve the app with a real uvicorn on a free 127.0.0.1 port; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(module.app, log_level="warning", lifespan="auto"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(400):  # up to ~20 s to start
-            if server.started or serving.done():
-                break
-            await asyncio.sleep(0.05)
-        if not server.started:
-            raise RuntimeError("uvicorn did not start serving the app")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, timeout=20)
-        sock.close()
-
-
 async def _concurrent_problems(client: httpx.AsyncClient, count: int) -> list[str]:
-    inputs = [[float(i), float(i) * 3 + 1, 7.0] for i in range(count)]
+    inputs = [[float(i), float(i) + 2, float(i) + 4] for i in range(count)]  # mean = median
     responses = await asyncio.gather(
         *(client.post("/predict", json={"data": data}) for data in inputs),
         return_exceptions=True,
@@ -217,37 +230,63 @@ async def _concurrent_problems(client: httpx.AsyncClient, count: int) -> list[st
     problems = []
     for data, response in zip(inputs, responses, strict=True):
         if isinstance(response, BaseException):
-            problems.append(f"request for {data} raised {type(response).__name__}: {response}")
-        elif problem := _check_answer(response, data):
+            problems.append(f"{{'data': {data}}} raised {type(response).__name__}: {response}")
+        elif problem := _prediction_problem(response, data):
             problems.append(problem)
     return problems
 
 
 async def probe_concurrent(module: ModuleType) -> ProbeResult:
-    """50 concurrent requests in process and 20 over live HTTP each get their own mean."""
+    """30 concurrent requests in process and 10 over live HTTP each get their own mean."""
     problems = []
-    async with _client(module) as client:
-        if wrong := await _concurrent_problems(client, 50):
-            problems.append(f"ASGI: {len(wrong)}/50 concurrent answers wrong; first: {wrong[0]}")
-    async with _live_server(module) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-        if wrong := await _concurrent_problems(client, 20):
-            problems.append(f"uvicorn: {len(wrong)}/20 concurrent answers wrong; first: {wrong[0]}")
-    return _verdict(
-        "p3.concurrent", problems, "50 concurrent (ASGI) + 20 concurrent (uvicorn) all correct"
-    )
+    async with in_process_client(module) as client:
+        if wrong := await _concurrent_problems(client, CONCURRENT_IN_PROCESS):
+            problems.append(
+                f"{len(wrong)}/{CONCURRENT_IN_PROCESS} concurrent answers (in process) wrong; "
+                f"first: {wrong[0]}"
+            )
+    async with (
+        live_server(module) as url,
+        httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_S) as client,
+    ):
+        if wrong := await _concurrent_problems(client, CONCURRENT_LIVE):
+            problems.append(
+                f"{len(wrong)}/{CONCURRENT_LIVE} concurrent answers (uvicorn) wrong; "
+                f"first: {wrong[0]}"
+            )
+    total = CONCURRENT_IN_PROCESS + CONCURRENT_LIVE
+    return _verdict("p3.concurrent", problems, f"{total} concurrent requests, each its own mean")
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";")[0].strip() == "application/json"
 
 
 async def probe_live_uvicorn(module: ModuleType) -> ProbeResult:
-    """The app under a real uvicorn on a free loopback port: valid requests and a 422."""
+    """Under a real uvicorn: JSON answers (content type and body) and a JSON 422."""
     problems: list[str] = []
-    async with _live_server(module) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with (
+        live_server(module) as url,
+        httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_S) as client,
+    ):
         for data in ([1.0, 2.0], [10.0], [0.5, 1.5, 2.5]):
-            if problem := _check_answer(await client.post("/predict", json={"data": data}), data):
-                problems.append(problem)
+            response = await client.post("/predict", json={"data": data})
+            if problem := _prediction_problem(response, data):
+                problems.append(f"over HTTP {problem}")
+            elif not _is_json(response):
+                problems.append(
+                    f"over HTTP the answer's Content-Type is "
+                    f"{response.headers.get('content-type')!r}; expected application/json"
+                )
         bad = await client.post("/predict", json={"data": "oops"})
         if bad.status_code != 422:
-            problems.append(f"{{'data': 'oops'}} gave {bad.status_code} over HTTP")
-    return _verdict("p3.live_uvicorn", problems, f"3 requests and a 422 over HTTP at {url}")
+            problems.append(f"over HTTP {{'data': 'oops'}} gave {bad.status_code}; expected 422")
+        elif not _is_json(bad):
+            problems.append(
+                f"over HTTP the 422 answer is {bad.headers.get('content-type')!r} "
+                f"({bad.text[:60]!r}); expected a JSON error body"
+            )
+    return _verdict("p3.live_uvicorn", problems, f"JSON answers and a JSON 422 over HTTP at {url}")
 
 
 PROBES: list[tuple[str, Probe]] = [

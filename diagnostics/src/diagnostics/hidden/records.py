@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from gradekit import write_atomic
 
-__all__ = ["ProbeResult", "ResultWriter", "SandboxReport", "SandboxSpec"]
+__all__ = ["LogFile", "ProbeResult", "ResultWriter", "SandboxReport", "SandboxSpec", "Source"]
+
+Source = Literal["implementation", "grader"]
 
 
 class ProbeResult(BaseModel):
-    """The verdict on one requirement, with what was seen (shown to the interviewer)."""
+    """The verdict on one requirement, with what was seen (shown to the interviewer).
+
+    ``source`` says whose code a failure came from: the candidate's (``implementation``, the
+    normal case) or the hidden test's own (``grader``, a bug to report, never the candidate's).
+    """
 
     id: str
     passed: bool
     evidence: str
     value: float | bool | str | None = None
+    source: Source = "implementation"
+
+
+class LogFile(BaseModel):
+    """A generated log on disk and its number of ERROR lines (the memory probe's truth)."""
+
+    path: str
+    size_bytes: int
+    errors: int
 
 
 class SandboxSpec(BaseModel):
@@ -29,10 +45,8 @@ class SandboxSpec(BaseModel):
     work_dir: str
     memory_limit_mb: int
     seed: int
-    large_file: str | None = None
-    large_file_errors: int | None = None
-    memory_ratio: float = 0.5
-    memory_floor_mb: float = 32
+    memory_logs: list[LogFile] = Field(default_factory=list)  # problem 2: small, then large
+    memory_slack_mb: float = 8.0
 
 
 class SandboxReport(BaseModel):
