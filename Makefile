@@ -132,7 +132,7 @@ diagnose: setup ## Grade a candidate's folder: make diagnose CANDIDATE=path/to/d
 	else echo "diagnose: not implemented yet (diagnostics.cli missing)"; exit 1; fi
 
 .PHONY: diagnose-selftest
-diagnose-selftest: setup ## Grade the reference and the deliberately flawed solutions
+diagnose-selftest: setup ## The interview scorer's self-test (the same suite as make fidelity-diagnostics)
 	@if $(RUN) python -c "import diagnostics.cli" 2>/dev/null; then $(RUN) python -m diagnostics selftest; \
 	else echo "diagnose-selftest: not implemented yet (diagnostics.cli missing)"; exit 1; fi
 

@@ -95,3 +95,41 @@ def test_processes_the_candidate_starts_do_not_outlive_the_sandbox(candidate_dir
             break
         time.sleep(0.05)
     assert gone()
+
+
+def test_a_sandbox_dies_with_the_grader_that_started_it(candidate_dir: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    pid_file = candidate_dir / "sandbox.pid"
+    (candidate_dir / "problem1.py").write_text(
+        f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    pass\n",
+        encoding="utf-8",
+    )
+    grader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from diagnostics.sandbox import run_problem; "
+            "run_problem(1, Path(sys.argv[1]), Path(sys.argv[2]), timeout_s=300, "
+            "memory_limit_mb=1024, seed=1)",
+            str(candidate_dir / "problem1.py"),
+            str(candidate_dir.parent / "work"),
+        ]
+    )
+    for _ in range(600):  # the sandbox starts and imports the candidate: up to ~30 s
+        if pid_file.exists() and pid_file.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.05)
+    sandbox = psutil.Process(int(pid_file.read_text(encoding="utf-8")))
+    os.kill(grader.pid, signal.SIGKILL)  # a Ctrl-C'd or timed-out grader
+    grader.wait()
+    try:
+        sandbox.wait(timeout=10)  # killed by the kernel, not left spinning
+    except psutil.TimeoutExpired:
+        sandbox.kill()
+        raise AssertionError("the sandbox outlived its grader") from None

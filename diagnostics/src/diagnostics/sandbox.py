@@ -64,6 +64,7 @@ def run_problem(
     out_path.unlink(missing_ok=True)
     spec = SandboxSpec(
         problem=problem,
+        parent_pid=os.getpid(),
         candidate_file=str(candidate_file.resolve()),
         out_path=str(out_path),
         work_dir=str(work_dir / f"problem{problem}-files"),

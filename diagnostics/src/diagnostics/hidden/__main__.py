@@ -19,12 +19,14 @@ from pathlib import Path
 from types import ModuleType
 
 from diagnostics.hidden.candidate import describe, failure, set_candidate_folder
+from diagnostics.hidden.lifeline import die_with_parent
 from diagnostics.hidden.records import ResultWriter, SandboxSpec
 
 
 def main(argv: list[str]) -> int:
     """Run every probe of the spec's problem; exit 0 even when probes fail (they are results)."""
     spec = SandboxSpec.model_validate_json(Path(argv[0]).read_text(encoding="utf-8"))
+    die_with_parent(spec.parent_pid)
     limit = spec.memory_limit_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     time.tzset()  # TZ comes from the environment the parent set

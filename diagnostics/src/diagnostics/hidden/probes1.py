@@ -172,12 +172,14 @@ def probe_files_closed(module: ModuleType, folder: Path) -> ProbeResult:
     inputs.append(empty_file)
     processor_class = attribute(module, "CSVProcessor")
     keep: list[Any] = []  # the processors stay alive: a handle kept on self is a leak too
+    answered = False  # validate_data returned a list for the clean file: it did read it
     with watching(inputs) as opened:
         for path in inputs:
             with contextlib.suppress(Exception), captured_output():
                 processor = processor_class(str(path))
                 keep.append(processor)
-                processor.validate_data()
+                result = processor.validate_data()
+                answered = answered or (path == inputs[0] and isinstance(result, list))
         leaked = [f for f in opened if not f.closed]
         descriptors = _open_handles(inputs)
         opened_paths = {f.path for f in opened}
@@ -186,14 +188,16 @@ def probe_files_closed(module: ModuleType, folder: Path) -> ProbeResult:
         problems.append(f"the process still holds descriptor(s) on {descriptors}")
     _close_all(opened)
     read = [p.name for p in inputs if p.name in opened_paths]
-    if not read and not problems:
+    if not read and not answered and not problems:
         problems.append(
-            "CSVProcessor(...) and validate_data() never opened the CSV files, so there is "
-            "nothing to judge (expected them read with open(), csv or pandas)"
+            "CSVProcessor(...) and validate_data() neither opened the CSV files nor returned a "
+            "list for clean.csv, so there is nothing to judge"
         )
     ok = not problems
     evidence = (
         f"every handle closed: {len(opened)} file(s) opened on {read}, after returns and raises"
+        if ok and read
+        else "no file object opened from Python and no descriptor left open"
         if ok
         else "; ".join(problems[:3])
     )

@@ -23,6 +23,7 @@ from typing import Any
 import psutil
 
 from diagnostics.hidden.candidate import attribute, call, classify, describe
+from diagnostics.hidden.lifeline import die_with_parent
 from diagnostics.hidden.log_result import result_rows
 from diagnostics.hidden.records import LogFile, ProbeResult, SandboxSpec, Source
 from gradekit import TreeRSSSampler, tree_rss_bytes
@@ -83,8 +84,10 @@ def measure_in_fork(module: ModuleType, log: LogFile) -> dict[str, Any]:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # a child must not print the parent's buffered output again
     read_fd, write_fd = os.pipe()
+    sandbox_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: measure, send the figures back, never return into the sandbox
+        die_with_parent(sandbox_pid)
         os.close(read_fd)
         payload: dict[str, Any]
         try:

@@ -40,6 +40,7 @@ class SandboxSpec(BaseModel):
     """Everything a sandbox needs, passed as a JSON file so the command line stays short."""
 
     problem: int
+    parent_pid: int  # the grader's process: the sandbox dies with it
     candidate_file: str
     out_path: str
     work_dir: str
