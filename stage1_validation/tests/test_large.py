@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
 
-from stage1_validation import DataFileError, DataValidator, process_large_dataset
+from stage1_validation import (
+    DataFileError,
+    DataValidator,
+    MissingColumnError,
+    process_large_dataset,
+)
 from stage1_validation.chunks import iter_chunks, read_data
 from stage1_validation.synthetic import make_orders, rule_id
 
@@ -110,6 +116,22 @@ def test_files_are_closed_when_a_read_fails_midway(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match=r"broken\.csv: not UTF-8"):
         process_large_dataset(path, chunk_size=1_000, progress=False)
     assert str(path) not in _open_paths() and _open_paths() <= before
+
+
+def test_the_file_is_closed_while_a_validation_error_is_still_alive(tmp_path: Path) -> None:
+    """A rules error between chunks must not leave the suspended reader holding the file."""
+    path = tmp_path / "ok.csv"
+    path.write_text("a\n" + "1\n" * 100, encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("columns:\n  missing: [{rule: not_null}]\n", encoding="utf-8")
+    gc.disable()  # only the explicit close may close it, not a collection
+    try:
+        with pytest.raises(MissingColumnError) as caught:
+            process_large_dataset(path, rules, chunk_size=10, progress=False)
+        assert caught.value.__traceback__ is not None  # the failing frames are still alive
+        assert str(path) not in _open_paths()
+    finally:
+        gc.enable()
 
 
 def test_stopping_early_closes_the_file(tmp_path: Path) -> None:

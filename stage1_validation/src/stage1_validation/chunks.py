@@ -41,7 +41,11 @@ def _check_file(path: Path) -> None:
 def iter_chunks(
     path: str | os.PathLike[str], chunk_size: int = 250_000
 ) -> Generator[pd.DataFrame, None, None]:
-    """Yield chunks of at most ``chunk_size`` rows; the file is closed when the loop ends or fails."""
+    """Yield chunks of at most ``chunk_size`` rows; the file is closed when the loop ends or fails.
+
+    A caller that may raise between chunks wraps it in ``contextlib.closing``: a generator
+    suspended inside its ``with`` otherwise keeps the file open until it is garbage.
+    """
     path = Path(path)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")

@@ -11,6 +11,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -72,22 +73,23 @@ def process_large_dataset(
         check_report_path(report_path, inputs=inputs)
     if quarantine_dir is not None:
         check_quarantine_dir(quarantine_dir)
-    chunks = iter_chunks(path, chunk_size)
-    first = next(chunks, None)
-    if first is None or first.empty:
-        chunks.close()
-        raise DataFileError(
-            path, "has a header but no rows", "check that the file was fully written"
-        )
-    validator = _validator(rules, [str(c) for c in first.columns])
-    stream = itertools.chain([first], chunks)
-    report, accumulators = _validate_stream(validator, stream, path, progress)
+    # closing(): a generator suspended inside its `with` keeps the file open until it is
+    # closed; if validation raises between chunks, this closes it at once, not at GC time.
+    with closing(iter_chunks(path, chunk_size)) as chunks:
+        first = next(chunks, None)
+        if first is None or first.empty:
+            raise DataFileError(
+                path, "has a header but no rows", "check that the file was fully written"
+            )
+        validator = _validator(rules, [str(c) for c in first.columns])
+        stream = itertools.chain([first], chunks)
+        report, accumulators = _validate_stream(validator, stream, path, progress)
     if quarantine_dir is not None:
         quarantine = QuarantineWriter(quarantine_dir, data_format(path))
         failing = unique_failures(accumulators)
         rules_list = validator.validation_rules
-        with quarantine.open() as writer:
-            for chunk in _progress(iter_chunks(path, chunk_size), path, "quarantine", progress):
+        with quarantine.open() as writer, closing(iter_chunks(path, chunk_size)) as again:
+            for chunk in _progress(again, path, "quarantine", progress):
                 reasons = row_reasons(rules_list, chunk, failing)
                 bad = reasons != ""
                 rejected = chunk.loc[bad].assign(_rejected_because=reasons[bad])

@@ -1,9 +1,14 @@
-"""The grader of stage1 (``make check-stage1``).
+"""The grader of stage 1 (``make check-stage1``): six criteria, each measured in a child process.
 
-Moving here from ``stage1_validation.grading`` (inside the product); until then it re-exports that module.
+It lives beside the stage's tests and bench, not in the product: ``stage1_validation``'s wheel
+holds no grader. ``cases/`` beside this package is its fidelity suite (``make fidelity-stage1``).
 """
 
-from stage1_validation.grading import *  # noqa: F403
-from stage1_validation.grading import DEFAULT_IMPL, MODULE_HINT, TITLE, build_checks
+from stage1_grading.checks import build_checks
+from stage1_grading.criteria import CRITERIA
 
-__all__ = ["DEFAULT_IMPL", "MODULE_HINT", "TITLE", "build_checks"]
+__all__ = ["CRITERIA", "DEFAULT_IMPL", "MODULE_HINT", "TITLE", "build_checks"]
+
+TITLE = "Stage 1 — Python fundamentals: data validation"
+DEFAULT_IMPL = "stage1_validation"
+MODULE_HINT: str | None = "validator"
