@@ -54,18 +54,23 @@ def probe_correctness(ctx: GradeContext, *, rows: str, chunked: bool) -> Measure
     folder.mkdir(parents=True, exist_ok=True)
     data = grader_orders(n_rows)
     rules_path = write_rules(data.rules, folder / "orders_rules.yaml")
+    step = "building the validator"
     try:
         runner: _Runner = (
             _Chunked(impl, folder, data, rules_path)
             if chunked
             else _WholeFrame(impl, data, rules_path)
         )
+        step = f"{runner.who} on the orders with labelled errors"
         dirty = read_report(runner.run("dirty"), runner.who)
+        step = f"{runner.who} on the same orders without the labelled rows"
         clean = read_report(runner.run("clean"), runner.who)
     except InterfaceError as exc:
         return refusal(exc)
     except Exception as exc:  # the learner's code raised: say where
-        return Measurement.failed(raised_text(exc, ctx), source=ErrorSource.IMPLEMENTATION)
+        return Measurement.failed(
+            f"{step}: {raised_text(exc, ctx)}", source=ErrorSource.IMPLEMENTATION
+        )
     return _judge(data, dirty, clean, runner, n_rows)
 
 
@@ -214,10 +219,11 @@ def _rule_problems(data: GraderOrders, report: ReadReport) -> list[str]:
             problems.append(f"{rid}: failing_count {entry.failing_count} (expected {len(rows)})")
         missed, extra = sorted(rows - entry.rows), sorted(entry.rows - rows)
         if missed or extra:
-            problems.append(
-                f"{rid}: rows listed differ (missed {len(missed)} e.g. {missed[:3]}, "
-                f"extra {len(extra)} e.g. {extra[:3]})"
-            )
+            parts = [
+                f"missed {len(missed)} e.g. {missed[:3]}" if missed else "",
+                f"extra {len(extra)} e.g. {extra[:3]}" if extra else "",
+            ]
+            problems.append(f"{rid}: rows listed differ ({', '.join(p for p in parts if p)})")
         if entry.bad_indices:
             problems.append(
                 f"{rid}: sample indices that are not row numbers: {entry.bad_indices[:3]}"

@@ -38,18 +38,25 @@ def probe_inheritance(ctx: GradeContext) -> Measurement:
     impl = ctx.load()
     folder = ctx.work_dir / "inheritance"
     folder.mkdir(parents=True, exist_ok=True)
+    step = "DataValidator(rules with {rule: not_null}).validation_rules"
     try:
         validator_class = require(impl, "DataValidator")
         not_null = _not_null_class(impl, validator_class, folder)
         base, concrete = _hierarchy(not_null, impl)
         custom = make_rule_class(not_null, lambda c: is_own(c, impl))
+        step = f"registering the grader's subclass {custom.__name__}({not_null.__name__})"
         how = _register(impl, custom, not_null)
+        step = (
+            f"validating marked data with the grader's subclass {custom.__name__}"
+            f"({not_null.__name__}), registered via {how} and named '{NAME}' in a rules file"
+        )
         marked = _run(validator_class, folder, "marked", VALUES)
+        step = step.replace("marked data", "unmarked data")
         plain = _run(validator_class, folder, "unmarked", [v + 1 for v in VALUES if v % 2])
     except InterfaceError as exc:
         return refusal(exc)
     except Exception as exc:
-        return Measurement.failed(raised_text(exc, ctx))
+        return Measurement.failed(f"{step}: {raised_text(exc, ctx)}")
     problems = []
     if len(concrete) < MIN_SUBCLASSES:
         problems.append(
