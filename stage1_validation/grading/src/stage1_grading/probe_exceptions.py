@@ -98,13 +98,8 @@ def probe_exceptions(ctx: GradeContext) -> Measurement:
         lines.append(verdict)
     ok_count = len(raised)
     common = _common_base(raised)
-    hierarchy = _hierarchy(impl)
-    problems = []
-    if raised and common is None:
-        names = sorted({c.__name__ for c in raised})
-        problems.append(f"the classes raised ({', '.join(names)}) share no custom base class")
-    if hierarchy:
-        problems.append(hierarchy)
+    hierarchy = _hierarchy(impl, raised)
+    problems = [hierarchy] if hierarchy else []
     passed = ok_count == len(BAD_INPUTS) and not problems
     evidence = (
         f"{ok_count} of {len(BAD_INPUTS)} bad inputs raised your own exception naming the input "
@@ -164,8 +159,13 @@ def _common_base(classes: list[type]) -> type | None:
     return max(custom, key=lambda c: len(inspect.getmro(c))) if custom else None
 
 
-def _hierarchy(impl: ModuleType) -> str:
-    """'' when the implementation's own exception classes all share one custom root."""
+def _hierarchy(impl: ModuleType, raised: list[type]) -> str:
+    """'' when the implementation has its own exception classes under one custom root.
+
+    The classes judged are the ones raised for the bad inputs and the skeleton's
+    ``DataValidationError`` and ``ConfigError``; helper exceptions a library keeps to itself
+    (caught and re-raised as one of its own) are not.
+    """
     own = [
         value
         for value in _module_values(impl)
@@ -176,10 +176,22 @@ def _hierarchy(impl: ModuleType) -> str:
         return (
             f"only {len(own)} exception class(es) of your own; a base and its subclasses expected"
         )
-    if _common_base(own) is None:
-        roots = sorted(c.__name__ for c in own if not any(is_own(b, impl) for b in c.__mro__[1:]))
-        return f"your exception classes have {len(roots)} separate roots ({', '.join(roots)}): derive them from one base"
+    named = [getattr(impl, name, None) for name in ("DataValidationError", "ConfigError")]
+    judged = [*raised, *(c for c in named if isinstance(c, type) and c in own)]
+    judged = list({id(c): c for c in judged}.values())
+    if len(judged) > 1 and _common_base(judged) is None:
+        roots = sorted({_own_root(c, impl).__name__ for c in judged})
+        return (
+            f"your exception classes have {len(roots)} separate roots ({', '.join(roots)}): "
+            "derive them from one base"
+        )
     return ""
+
+
+def _own_root(cls: type, impl: ModuleType) -> type:
+    """The most general class of the implementation's own in ``cls``'s ancestry."""
+    own = [c for c in cls.__mro__ if c.__module__ != "builtins" and is_own(c, impl)]
+    return own[-1] if own else cls
 
 
 def _module_values(impl: ModuleType) -> list[Any]:
