@@ -97,32 +97,42 @@ class LogAnalyzer:
         per = frame.groupby("minute").agg({"status": "count", "err": "sum"}).compute()
         per_ip = frame.groupby(["minute", "ip"])["status"].count().compute()
         per.columns = ["requests", "errors"]
+        per = per.sort_index()  # minutes with data only: a missing minute is not a zero
         per["top"] = per_ip.groupby(level="minute").max()
-        full = pd.date_range(per.index.min(), per.index.max(), freq="min")
-        per = per.reindex(full, fill_value=0)
-        rows = []
         rest = per["requests"] - per["top"]
-        rate = per["errors"] / per["requests"].where(per["requests"] > 0)
+        rate = per["errors"] / per["requests"]
         for name, series in (("rest", rest), ("rate", rate)):
-            past = series.rolling(60, min_periods=30)
-            med = past.median().shift(1)
+            med = series.rolling(60, min_periods=30).median().shift(1)
             mad = (series - med).abs().rolling(60, min_periods=30).median().shift(1)
             per[f"{name}_med"], per[f"{name}_sd"] = med, 1.4826 * mad
+        # silences between minutes with data: sampling (regular) or an outage (long, unusual)
+        epoch = pd.Timestamp(0, tz="UTC")
+        index = pd.Series((per.index - epoch) // pd.Timedelta(minutes=1), index=per.index)
+        silent = index.diff() - 1
+        slot = (silent.median() if len(silent) > 1 else 0) + 1
+        level = rest.rolling(60, min_periods=5).median().shift(1)
+        outage = (silent >= 10) & (silent / slot >= 3) & (level * silent / slot >= 20)
+        rows = []
+        quiet_until = pd.Timestamp.min.tz_localize("UTC")
         for t, row in per.iterrows():
-            if pd.isna(row["rest_med"]) or row["rest_med"] <= 0:
+            if outage[t]:
+                start = t - pd.Timedelta(minutes=int(silent[t]))
+                rows.append((start, "outage", t))
+                quiet_until = t + pd.Timedelta(minutes=30)
+            if pd.isna(row["rest_med"]) or row["rest_med"] < 10:
                 continue
             sd = max(row["rest_sd"], row["rest_med"] ** 0.5)
             z = (rest[t] - row["rest_med"]) / sd
-            if rest[t] >= 2 * row["rest_med"] and z > 4:
-                rows.append((t, "traffic_surge"))
+            if rest[t] >= 2 * row["rest_med"] and z > 4 and t > quiet_until:
+                rows.append((t, "traffic_surge", None))
             elif rest[t] <= 0.5 * row["rest_med"] and z < -4:
-                rows.append((t, "traffic_drop"))
+                rows.append((t, "traffic_drop", None))
             r = rate[t]
-            if pd.notna(r) and r > row["rate_med"] + max(6 * row["rate_sd"], 0.05) and row["errors"] >= 5:
-                rows.append((t, "error_spike"))
+            if r > row["rate_med"] + max(6 * row["rate_sd"], 0.05) and row["errors"] >= 5:
+                rows.append((t, "error_spike", None))
             if row["top"] >= 20 and row["top"] > 0.25 * row["requests"]:
-                rows.append((t, "client_burst"))
-        out = pd.DataFrame(rows, columns=["minute", "kind"])
+                rows.append((t, "client_burst", None))
+        out = pd.DataFrame(rows, columns=["minute", "kind", "end"])
         return dd.from_pandas(out, npartitions=1)
 
     def follow(self, log_path: str, poll_s: float = 0.2, lateness_s: float = 1.0):

@@ -11,7 +11,8 @@ from stage2_grading.counts import check_minute_table, check_stream_counts
 from stage2_grading.criteria import MEMORY_LIMIT_MB, TARGET_SIZE
 from stage2_grading.flags import causality_diff, score_flags
 from stage2_grading.session import DaskRun, Session
-from stage2_log_analysis.generator import parse_size
+from stage2_log_analysis.generator import GroundTruth, parse_size
+from stage2_log_analysis.scoring import score_shape
 
 __all__ = ["measure_accuracy", "measure_dask", "measure_memory", "measure_streaming"]
 
@@ -348,6 +349,16 @@ def measure_accuracy(s: Session) -> Measurement:
             f"({len(future)} differ, e.g. {future[:2]}): the detector uses the future — a "
             "minute's baseline may only use the minutes before it"
         )
+    shape_texts: list[str] = []
+    if s.shapes:
+        run = s.shape_flags()
+        if run.error:
+            return _failed_run("LogAnalyzer.detect_anomalies on the real-log shapes", run)
+        for name in s.shapes:
+            passed, text = _judge_shape(run.details[name], s.shape_log(name).truth)
+            shape_texts.append(text)
+            if not passed:
+                problems.append(f"on real traffic: {text}")
     value = 100 * min(rec.fraction, table.fraction, score.recall)
     evidence = (
         f"{log.path.stat().st_size / 1e6:.0f} MB log ({log.truth.malformed_lines} malformed "
@@ -356,6 +367,8 @@ def measure_accuracy(s: Session) -> Measurement:
         f"{score.found}/{score.incidents} incidents found, {score.flagged_minutes} minutes "
         f"flagged, {score.false_minutes} of them false"
     )
+    if shape_texts and not any(t in " ".join(problems) for t in shape_texts):
+        evidence += f"; real-log shapes ({len(shape_texts)}) all within the paging bar"
     return Measurement(
         value=round(value, 2),
         passed=not problems,
@@ -369,3 +382,28 @@ def measure_accuracy(s: Session) -> Measurement:
             "future_differences": len(future),
         },
     )
+
+
+def _judge_shape(rows: list[list[object]], truth: GroundTruth) -> tuple[bool, str]:
+    """Issue 13's paging bar on one real-log shape, plus false flags counted by minute."""
+    stamps = [r[0] for r in rows]
+    frame = pd.DataFrame(
+        {
+            "minute": pd.to_datetime(pd.Series(stamps, dtype="float64"), unit="s", utc=True),
+            "kind": pd.Series([str(r[1]) for r in rows], dtype="object"),
+            "end": pd.to_datetime(
+                pd.Series([r[2] for r in rows], dtype="float64"), unit="s", utc=True
+            ),
+            "score": 0.0,
+        }
+    )
+    bar = score_shape(frame, truth)
+    by_minute = score_flags([(r[0], r[1]) for r in rows], truth)
+    passed = bar.passed and by_minute.false_minutes <= by_minute.allowed_false
+    text = bar.evidence
+    if by_minute.false_minutes > by_minute.allowed_false:
+        text += (
+            f"; {by_minute.false_minutes} flagged minutes outside every incident "
+            f"(allowed {by_minute.allowed_false}), e.g. {by_minute.false_examples}"
+        )
+    return passed, text

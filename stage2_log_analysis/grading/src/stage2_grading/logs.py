@@ -16,11 +16,12 @@ from stage2_log_analysis.generator import (
     GeneratorConfig,
     GroundTruth,
     generate_log,
+    shape_config,
     span_days,
     truth_path_for,
 )
 
-__all__ = ["ODD_LINE_EVERY", "GradedLog", "odd_line", "prepare_log"]
+__all__ = ["ODD_LINE_EVERY", "GradedLog", "odd_line", "prepare_log", "prepare_shape_log"]
 
 #: One line with non-UTF-8 bytes is inserted after every this many lines of an accuracy log.
 ODD_LINE_EVERY = 4999
@@ -67,6 +68,17 @@ def prepare_log(
     tmp.write_text(truth.model_dump_json(), encoding="utf-8")
     os.replace(raw, path)
     os.replace(tmp, tpath)
+    return GradedLog(path, truth)
+
+
+def prepare_shape_log(folder: Path, name: str, seed: int) -> GradedLog:
+    """The real-log shape ``name`` (``generator.shapes``) at its own size, with its truth."""
+    path = folder / f"shape-{name}-{seed}.log"
+    tpath = truth_path_for(path)
+    if path.exists() and tpath.exists():
+        return GradedLog(path, GroundTruth.model_validate_json(tpath.read_text(encoding="utf-8")))
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = generate_log(path, shape_config(name, seed=seed), shape=name)
     return GradedLog(path, truth)
 
 

@@ -19,9 +19,22 @@ import psutil
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import GradeContext
 from stage2_grading.sampling import TreesSampler
-from stage2_grading.shapes import ShapeError, add_record_counts, flag_rows, minute_table
+from stage2_grading.shapes import (
+    ShapeError,
+    add_record_counts,
+    as_pandas,
+    flag_ends,
+    flag_rows,
+    minute_table,
+)
 
-__all__ = ["probe_analyze", "probe_anomalies", "probe_baseline", "probe_stream"]
+__all__ = [
+    "probe_analyze",
+    "probe_anomalies",
+    "probe_baseline",
+    "probe_shape_flags",
+    "probe_stream",
+]
 
 
 def _shape_failure(exc: ShapeError) -> Measurement:
@@ -95,7 +108,11 @@ def probe_analyze(
     """``analyze(path, engine=..., scheduler=...)``: its per-minute table (to ``out``), time, RSS."""
     module = ctx.load()
     if scheduler is not None:
+        # Imported before the clock starts: a Dask user pays for these once, not per job.
         import dask
+        import dask.bag
+        import dask.dataframe
+        import distributed  # noqa: F401
 
         os.environ["DASK_SCHEDULER_ADDRESS"] = scheduler
         dask.config.set({"scheduler-address": scheduler})
@@ -157,6 +174,31 @@ def probe_anomalies(ctx: GradeContext, path: str, cut_minute: int) -> Measuremen
         return _shape_failure(exc)
     count = len(runs["full"]["flags"])
     return Measurement(value=None, evidence=f"{count} flags", details=runs)
+
+
+def probe_shape_flags(ctx: GradeContext, logs: dict[str, str]) -> Measurement:
+    """``detect_anomalies`` on each real-log shape (records from the code's own stream)."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    module = ctx.load()
+    out: dict[str, Any] = {}
+    try:
+        for name, path in logs.items():
+            chunks = list(module.LogAnalyzer(50_000).process_logs_stream(path) or [])
+            if not chunks:
+                raise ShapeError(f"LogAnalyzer.process_logs_stream yielded no records for {name}")
+            records = pd.concat(chunks, ignore_index=True)
+            ddf = dd.from_pandas(records, npartitions=4)
+            flags = module.LogAnalyzer(50_000).detect_anomalies(ddf)
+            where = f"LogAnalyzer.detect_anomalies (log shape {name})"
+            frame = as_pandas(flags, where)
+            rows = flag_rows(frame, where)
+            ends = flag_ends(frame, where)
+            out[name] = [[m, k, e] for (m, k), e in zip(rows, ends, strict=True)]
+    except ShapeError as exc:
+        return _shape_failure(exc)
+    return Measurement(value=None, evidence=f"{len(out)} shapes", details=out)
 
 
 def probe_baseline(ctx: GradeContext, path: str) -> Measurement:

@@ -11,13 +11,15 @@ from gradekit.result import Measurement
 from gradekit.stages import GradeContext
 from stage2_grading.cluster import GraderCluster, TaskStreamSummary
 from stage2_grading.criteria import TARGET_SIZE
-from stage2_grading.logs import GradedLog, prepare_log
+from stage2_grading.logs import GradedLog, prepare_log, prepare_shape_log
 from stage2_log_analysis.allocator import ALLOCATOR_ENV, RETURN_MEMORY_AT_ONCE
 from stage2_log_analysis.generator import parse_size
 
 __all__ = ["DaskRun", "Session"]
 
 PROBES = "stage2_grading.probes"
+#: Issue 13's real-log shapes scored by the accuracy criterion (``--opt shapes=none`` skips).
+DEFAULT_SHAPES = "sparse_hourly,low_traffic,long_span,outage_hours,gap_days"
 
 
 @dataclass
@@ -34,7 +36,8 @@ class Session:
     """Options (``--opt``), logs and probe results shared by the criteria of one run.
 
     Options: ``size`` (10GB), ``accuracy_size`` (100MB), ``seed`` (42), ``workers`` (2),
-    ``chunk_size`` (10000), ``follow_timeout`` (seconds, 200).
+    ``chunk_size`` (10000), ``follow_timeout`` (seconds, 200), ``shapes`` (the real-log
+    shapes of the accuracy criterion, comma separated, or ``none``).
     """
 
     ctx: GradeContext
@@ -90,6 +93,23 @@ class Session:
                 size = self.size if kind == "big" else self.size // 4
                 self.cache[kind] = prepare_log(folder, kind, size, self.seed, 1.0, False)
         return self.cache[kind]  # type: ignore[no-any-return]
+
+    @property
+    def shapes(self) -> list[str]:
+        """The real-log shapes the accuracy criterion scores anomalies on (``--opt shapes=``)."""
+        text = self.ctx.option("shapes", DEFAULT_SHAPES)
+        return [n.strip() for n in text.split(",") if n.strip() and n.strip() != "none"]
+
+    def shape_log(self, name: str) -> GradedLog:
+        key = f"shape-{name}"
+        if key not in self.cache:
+            self.cache[key] = prepare_shape_log(self.ctx.work_dir / "logs", name, self.seed)
+        return self.cache[key]  # type: ignore[no-any-return]
+
+    def shape_flags(self) -> Measurement:
+        logs = {name: str(self.shape_log(name).path) for name in self.shapes}
+        size = sum(self.shape_log(n).path.stat().st_size for n in self.shapes)
+        return self.probe("shapes", "probe_shape_flags", 300 + 600 * size / 1e9, logs=logs)
 
     def probe(self, key: str, target: str, timeout_s: float, **kwargs: Any) -> Measurement:
         """Run ``probes.<target>`` in a child process once; later calls reuse the result."""

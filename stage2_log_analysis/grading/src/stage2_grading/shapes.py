@@ -24,6 +24,7 @@ __all__ = [
     "ShapeError",
     "add_record_counts",
     "as_pandas",
+    "flag_ends",
     "flag_rows",
     "minute_epochs",
     "minute_table",
@@ -99,6 +100,16 @@ def flag_rows(result: Any, where: str) -> list[tuple[int, str]]:
         return []
     minutes = minute_epochs(frame["minute"]).tolist()
     return [(int(m), str(k)) for m, k in zip(minutes, frame["kind"].tolist(), strict=True)]
+
+
+def flag_ends(result: Any, where: str) -> list[int | None]:
+    """The ``end`` (epoch s) of each flag when the frame has one (an outage spans minutes)."""
+    frame = _with_minute_column(as_pandas(result, where), where)
+    if "end" not in frame.columns or frame.empty:
+        return [None] * len(frame)
+    ends = pd.to_datetime(frame["end"], utc=True)
+    secs = (ends - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    return [None if pd.isna(x) else int(x) for x in secs.tolist()]
 
 
 def add_record_counts(chunk: Any, counts: Counter[tuple[int, int]], where: str) -> int:
