@@ -67,6 +67,15 @@ def measure_memory(s: Session) -> Measurement:
             f"analyze(engine='dask') peak {d['peak_mb']:,.0f} MB (your process "
             f"{d['own_peak_mb']:,.0f} MB + the {s.workers}-worker cluster {d['cluster_peak_mb']:,.0f} MB)"
         )
+    span_log, span = s.analyze_long_span()
+    if span.error:
+        parts.append(f"12-month log not measured ({span.error[:200]})")
+    else:
+        peaks["long_span"] = span.details["peak_mb"]
+        parts.append(
+            f"analyze(engine='local') on a 12-month log ({span_log.path.stat().st_size / 1e6:.0f}"
+            f" MB, one minute an hour) peak {span.details['peak_mb']:,.0f} MB"
+        )
     peak = max(peaks.values())
     details: dict[str, object] = {"peaks_mb": peaks, "file_bytes": big.path.stat().st_size}
     text = "; ".join(parts) + " (psutil every 50 ms, whole process trees)"

@@ -19,7 +19,8 @@ def _criteria(size: str) -> dict[str, Criterion]:
             title_ko=f"{size} 파일을 1GB 이하 메모리로 처리",
             method="peak RSS (psutil, 50 ms) of the graded process tree plus the grader's Dask "
             "cluster, while process_logs_stream streams the file and while analyze runs on "
-            "Dask; below 10GB also at a quarter of the size, and growth projected to 10GB",
+            "Dask, and while analyze runs on a 12-month log; below 10GB also at a quarter of "
+            "the size, and growth projected to 10GB",
             threshold=MEMORY_LIMIT_MB,
             unit="MB",
             comparison=Comparison.AT_MOST,

@@ -145,6 +145,20 @@ class Session:
             chunk_size=self.chunk_size,
         )
 
+    def analyze_long_span(self) -> tuple[GradedLog, Measurement]:
+        """``analyze(engine="local")`` on a 12-month log (the ``long_span`` shape, sampled)."""
+        log = self.shape_log("long_span")
+        run = self.probe(
+            "local-long-span",
+            "probe_analyze",
+            self.limit(300, 120, log.path.stat().st_size),
+            path=str(log.path),
+            engine="local",
+            out=str(self.ctx.work_dir / "tables" / "local-long-span.parquet"),
+            chunk_size=self.chunk_size,
+        )
+        return log, run
+
     def dask(self, kind: str) -> DaskRun:
         """The graded Dask run on a fresh cluster of the grader's (one per file)."""
         key = f"dask-{kind}"
