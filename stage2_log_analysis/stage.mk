@@ -16,3 +16,7 @@ stage2-analyze-dask: setup ## Stage 2: analyse the generated log on a Dask Local
 
 stage2-follow-demo: setup ## Stage 2: tail the generated log live for 90 s (clock=event replays it)
 	$(RUN) python -m stage2_log_analysis follow $(STAGE2_DATA)/access-$(STAGE2_SIZE).log --clock event --duration 90 --out reports/stage2-live
+
+.PHONY: stage2-anomaly-defaults
+stage2-anomaly-defaults: setup ## Stage 2: sweep the detector's settings on labelled logs (bench/results/anomaly-defaults.json)
+	$(RUN) python stage2_log_analysis/bench/anomaly_defaults.py

@@ -107,3 +107,17 @@ def test_tailer_reads_a_big_existing_file_in_bounded_steps(tmp_path: Path):
         got += part
     assert got == path.read_bytes()
     tailer.close()
+
+
+def test_an_outage_is_flagged_live_while_the_log_is_silent():
+    agg = LiveAggregator(lateness_s=0)
+    for m in range(40):  # 40 busy minutes, 60 requests each
+        agg.add(b"".join(_line(T0 + timedelta(minutes=m, seconds=s)) for s in range(60)))
+    agg.close_ready(pd.Timestamp(T0 + timedelta(minutes=40)))
+    flagged = []
+    for m in range(41, 51):  # the log goes silent: one close per minute, as with a wall clock
+        rows = agg.close_ready(pd.Timestamp(T0 + timedelta(minutes=m)))
+        assert rows["requests"].tolist() == [0]
+        flagged.append(rows["anomalies"].iloc[0])
+    assert flagged[:4] == [""] * 4  # under outage_min_minutes: not yet an outage
+    assert all(kind == "outage" for kind in flagged[4:])  # paged from the fifth silent minute

@@ -126,3 +126,50 @@ def test_report_has_phases_and_the_run_summary(small_log, tmp_path):
     assert s["minutes_with_data"] == len(truth.minutes["minute"])
     summary = (tmp_path / "out" / "summary.txt").read_text()
     assert "distinct clients" in summary and "phases" in summary
+
+
+def test_a_read_only_or_full_disk_is_refused_before_any_work(tmp_path, monkeypatch):
+    from stage2_log_analysis import output
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputDirError, match=r"cannot write in .*Read-only file system"):
+        prepare_output(tmp_path / "out")
+    monkeypatch.undo()
+
+    class Usage:
+        free = 1 << 20
+
+    monkeypatch.setattr(output.shutil, "disk_usage", lambda _: Usage())
+    with pytest.raises(OutputDirError, match=r"only 1\.0 MB free"):
+        prepare_output(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_kill_9_while_writing_leaves_old_or_new_results_never_a_mix(tiny_log, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path, _ = tiny_log
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "stage2_log_analysis", "analyze", str(path), "--out", str(out)]
+    cmd += ["--no-progress"]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    full = time.perf_counter() - started
+    complete = {*DATASETS, "summary.txt", "report.json", "chart.png"}
+    for fraction in (0.6, 0.8, 0.9, 0.95, 0.99):  # the last ones land in the writing phase
+        delay = fraction * full
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert out.is_symlink() and {p.name for p in out.iterdir()} == complete
+        assert json.loads((out / "report.json").read_text())["lines"] > 0
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.readlink(out), "out"])

@@ -35,7 +35,7 @@ from stage2_log_analysis.errors import AnalysisConfigError
 from stage2_log_analysis.formats import LogFormat, detect_format
 from stage2_log_analysis.phases import PhaseStat, PhaseTimer
 from stage2_log_analysis.ranges import DEFAULT_RANGE_BYTES, ByteRange, split_ranges
-from stage2_log_analysis.stats import STAT_COLUMNS, build_table, top_paths
+from stage2_log_analysis.stats import STAT_COLUMNS, build_table, coarsen, top_paths
 from stage2_log_analysis.summary import RunSummary, summarize_run
 
 __all__ = ["AnalysisReport", "AnalysisResult", "Engine", "analyze", "plan_work"]
@@ -216,8 +216,9 @@ def _tables(buckets: DayBuckets, timer: PhaseTimer) -> dict[str, pd.DataFrame]:
     for days in buckets.batches():
         with timer.phase("tables"):
             parts["minutes"].append(build_table(days, "minute"))
-            parts["hourly"].append(build_table(days, "hour"))
-            parts["daily"].append(build_table(days, "day"))
+            hours = coarsen(days, "1h")
+            parts["hourly"].append(build_table(hours, "hour", aligned=True))
+            parts["daily"].append(build_table(hours, "day"))
         with timer.phase("top paths"):
             parts["top"].append(top_paths(days))
     with timer.phase("tables"):

@@ -137,7 +137,7 @@ class DayBuckets:
                 self._files[day].append(target)
             del self._mem_bytes[day]
 
-    def batches(self, max_rows: int = 3_000_000) -> Iterator[Partial]:
+    def batches(self, max_rows: int = 2_000_000) -> Iterator[Partial]:
         """Whole UTC days, in order, a few at a time (about ``max_rows`` rows per batch)."""
         days = sorted(set(self._rows))
         group: list[int] = []
@@ -152,22 +152,35 @@ class DayBuckets:
             yield self._load(group)
 
     def _load(self, days: list[int]) -> Partial:
+        """The rows of ``days`` as one partial: each day summed on its own, then stacked.
+
+        Days never share a key (every key holds its day), so only a day whose rows came in
+        several pieces needs a group-by; the days are then simply concatenated.
+        """
         tables: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLE_KEYS}
         for day in days:
+            pieces: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLE_KEYS}
             for table, frames in self._mem.pop(day, {}).items():
-                tables[table].extend(frames)
+                pieces[table].extend(frames)
             self._mem_bytes.pop(day, None)
             for path in self._files.pop(day, []):
                 table = path.name.split("-")[1]
-                tables[table].append(pl.read_ipc(path))
+                pieces[table].append(pl.read_ipc(path))
                 path.unlink()
-        summed = {t: sum_frames(frames, t, TABLE_KEYS[t]) for t, frames in tables.items()}
+            for table, frames in pieces.items():
+                if frames:
+                    tables[table].append(sum_frames(frames, table, TABLE_KEYS[table]))
+        empty = Partial.empty()
+        stacked = {
+            t: pl.concat(frames, rechunk=False) if frames else getattr(empty, t)
+            for t, frames in tables.items()
+        }
         return Partial(
-            status=summed["status"],
-            ips=summed["ips"],
+            status=stacked["status"],
+            ips=stacked["ips"],
             ip_names=self.ip_names,
-            paths=summed["paths"],
-            latency=summed["latency"],
+            paths=stacked["paths"],
+            latency=stacked["latency"],
         )
 
 

@@ -74,10 +74,10 @@ def parse_block(data: bytes, fmt: LogFormat = LogFormat.CLF) -> ParsedBlock:
     raw = _lines_frame(data)
     typed = _typed_clf(raw) if fmt is LogFormat.CLF else _typed_json(raw)
     ok = typed["timestamp"].is_not_null() & typed["status"].is_not_null()
-    frame = typed.filter(ok).drop("line")
+    frame = typed.filter(ok)
     sample: list[str] = []
-    if frame.height < lines:
-        sample = typed.filter(~ok)["line"].fill_null("").head(SAMPLE_SIZE).to_list()
+    if frame.height < lines:  # the raw lines, not the typed rows: they say what was wrong
+        sample = raw.filter(~ok)["line"].fill_null("").head(SAMPLE_SIZE).to_list()
     return ParsedBlock(frame, lines, sample, size=len(data))
 
 
@@ -124,7 +124,6 @@ def _typed_clf(raw: pl.DataFrame) -> pl.DataFrame:
     method, path = _request_parts(pl.col("3"))
     ok = pl.col("ok")
     return parts.select(
-        line,
         pl.when(ok)
         .then(pl.col("2").str.to_datetime(CLF_TIME_FORMAT, strict=False))
         .alias("timestamp"),
@@ -132,7 +131,7 @@ def _typed_clf(raw: pl.DataFrame) -> pl.DataFrame:
         method.alias("method"),
         path.alias("path"),
         pl.when(ok).then(pl.col("4").cast(pl.Int16, strict=False)).alias("status"),
-        pl.col("5").replace("-", "0").cast(pl.Int64, strict=False).fill_null(0).alias("bytes"),
+        pl.col("5").cast(pl.Int64, strict=False).fill_null(0).alias("bytes"),  # "-" is 0
         line.str.extract(CLF_REQUEST_TIME, 1).cast(pl.Float64, strict=False).alias("request_time"),
     )
 
@@ -149,7 +148,6 @@ def _typed_json(raw: pl.DataFrame) -> pl.DataFrame:
     request = _json_field("request")
     method, path = _request_parts(request)
     return raw.select(
-        pl.col("line"),
         pl.coalesce([time_local, time_iso]).alias("timestamp"),
         _json_field("remote_addr", "client", "ip").alias("ip"),
         pl.coalesce([_json_field("request_method"), method]).alias("method"),
