@@ -7,9 +7,9 @@ import os
 import pandas as pd
 
 from gradekit.result import ErrorSource, Measurement
-from stage2_grading.counts import check_minute_table, check_stream_counts
+from stage2_grading.counts import CountCheck, check_minute_table, check_stream_counts
 from stage2_grading.criteria import MEMORY_LIMIT_MB, TARGET_SIZE
-from stage2_grading.flags import causality_diff, score_flags
+from stage2_grading.flags import FlagScore, causality_diff, score_flags
 from stage2_grading.session import DaskRun, Session
 from stage2_log_analysis.generator import GroundTruth, parse_size
 from stage2_log_analysis.scoring import score_shape
@@ -322,18 +322,28 @@ def measure_accuracy(s: Session) -> Measurement:
     if stream.error:
         return _failed_run("LogAnalyzer.process_logs_stream", stream)
     rec = check_stream_counts(stream.details["counts"], log.truth)
+    problems: list[str] = []
+    crashed: list[Measurement] = []
     local = s.analyze_local("accuracy")
+    table = CountCheck(minutes=len(log.truth.minutes["minute"]), exact=0)
     if local.error:
-        return _failed_run("LogAnalyzer.analyze(engine='local')", local)
-    table = check_minute_table(pd.read_parquet(local.details["table"]), log.truth)
+        crashed.append(local)
+        problems.append(f"analyze(engine='local') failed: {local.error}")
+    else:
+        table = check_minute_table(pd.read_parquet(local.details["table"]), log.truth)
     flags_run, cut = s.anomalies()
-    if flags_run.error:
-        return _failed_run("LogAnalyzer.detect_anomalies", flags_run)
-    score = score_flags(flags_run.details["full"]["flags"], log.truth)
-    future = causality_diff(
-        flags_run.details["full"]["flags"], flags_run.details["prefix"]["flags"], cut
+    score = FlagScore(
+        incidents=len(log.truth.incidents), found=0, minutes=0, flagged_minutes=0, false_minutes=0
     )
-    problems = []
+    future: list[str] = []
+    if flags_run.error:
+        crashed.append(flags_run)
+        problems.append(f"detect_anomalies failed: {flags_run.error}")
+    else:
+        score = score_flags(flags_run.details["full"]["flags"], log.truth)
+        future = causality_diff(
+            flags_run.details["full"]["flags"], flags_run.details["prefix"]["flags"], cut
+        )
     if not rec.ok:
         problems.append(
             f"records from process_logs_stream: {rec.exact}/{rec.minutes} minutes exact — "
@@ -344,7 +354,7 @@ def measure_accuracy(s: Session) -> Measurement:
             f"analyze(engine='local') per-minute table: {table.exact}/{table.minutes} minutes "
             "exact — " + "; ".join(table.problems)
         )
-    if score.recall < 0.95:
+    if score.recall < 0.95 and not flags_run.error:
         problems.append(f"incidents missed: {score.incidents - score.found} (e.g. {score.missed})")
     if score.false_minutes > score.allowed_false:
         problems.append(
@@ -362,8 +372,9 @@ def measure_accuracy(s: Session) -> Measurement:
     if s.shapes:
         run = s.shape_flags()
         if run.error:
-            return _failed_run("LogAnalyzer.detect_anomalies on the real-log shapes", run)
-        for name in s.shapes:
+            crashed.append(run)
+            problems.append(f"detect_anomalies on the real-log shapes failed: {run.error}")
+        for name in s.shapes if not run.error else []:
             passed, text = _judge_shape(run.details[name], s.shape_log(name).truth)
             shape_texts.append(text)
             if not passed:
@@ -382,6 +393,8 @@ def measure_accuracy(s: Session) -> Measurement:
         value=round(value, 2),
         passed=not problems,
         evidence=evidence + ("; " + "; ".join(problems) if problems else ""),
+        error=crashed[0].error if crashed else None,
+        error_source=crashed[0].error_source if crashed else None,
         details={
             "records_exact": rec.fraction,
             "table_exact": table.fraction,
