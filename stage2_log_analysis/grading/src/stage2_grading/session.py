@@ -128,7 +128,7 @@ class Session:
         return self.probe(
             f"stream-{kind}",
             "probe_stream",
-            self.limit(120, 90, log.path.stat().st_size),
+            self.limit(180, 150, log.path.stat().st_size),
             path=str(log.path),
             chunk_size=self.chunk_size,
         )
@@ -138,7 +138,7 @@ class Session:
         return self.probe(
             f"local-{kind}",
             "probe_analyze",
-            self.limit(180, 120, log.path.stat().st_size),
+            self.limit(300, 300, log.path.stat().st_size),
             path=str(log.path),
             engine="local",
             out=str(self.ctx.work_dir / "tables" / f"local-{kind}.parquet"),
@@ -171,7 +171,7 @@ class Session:
             run = run_isolated(
                 self.ctx,
                 f"{PROBES}:probe_analyze",
-                timeout_s=self.limit(180, 120, log.path.stat().st_size),
+                timeout_s=self.limit(300, 300, log.path.stat().st_size),
                 name=key,
                 path=str(log.path),
                 engine="dask",
@@ -186,7 +186,7 @@ class Session:
 
     def baseline(self) -> Measurement:
         log = self.log("big")
-        return self.probe("baseline", "probe_baseline", self.limit(120, 120), path=str(log.path))
+        return self.probe("baseline", "probe_baseline", self.limit(180, 150), path=str(log.path))
 
     def anomalies(self) -> tuple[Measurement, int]:
         """detect_anomalies on the accuracy log, and the cut minute of its prefix run."""
