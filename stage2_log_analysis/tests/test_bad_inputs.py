@@ -135,3 +135,16 @@ def test_counts_stay_exact_on_a_log_with_a_skewed_clock(tmp_path: Path):
     result = analyze([path], range_bytes=300_000)
     score = score_counts(result.minutes, truth, extra=("bytes", "distinct_ips"))
     assert score.minutes_exact == score.minutes_truth, score.first_mismatch
+
+
+def test_two_hosts_logs_of_the_same_hours_merge_exactly(tiny_log, tmp_path: Path):
+    path, _ = tiny_log
+    lines = path.read_bytes().splitlines(keepends=True)
+    a, b = tmp_path / "host-a.log", tmp_path / "host-b.log"
+    a.write_bytes(b"".join(lines[0::2]))
+    b.write_bytes(b"".join(lines[1::2]))
+    merged = analyze([a, b], range_bytes=100_000, memory_budget_bytes=1 << 16)
+    whole = analyze([path])
+    pd.testing.assert_frame_equal(merged.minutes, whole.minutes)
+    pd.testing.assert_frame_equal(merged.daily, whole.daily)
+    assert merged.report.summary.distinct_clients == whole.report.summary.distinct_clients

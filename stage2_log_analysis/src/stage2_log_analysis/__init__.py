@@ -14,16 +14,27 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stage2_log_analysis.analysis import AnalysisReport, AnalysisResult, analyze
-    from stage2_log_analysis.anomaly import AnomalyConfig, anomaly_events, detect_minute_anomalies
+    from stage2_log_analysis.anomaly import (
+        AnomalyConfig,
+        anomaly_events,
+        detect_minute_anomalies,
+        load_anomaly_config,
+    )
     from stage2_log_analysis.errors import (
         AnalysisConfigError,
         LogAnalysisError,
         LogFileNotFound,
         LogInputError,
         NotALogError,
+        OutputDirError,
     )
     from stage2_log_analysis.formats import LogFormat, detect_format
-    from stage2_log_analysis.generator import GeneratorConfig, GroundTruth, generate_log
+    from stage2_log_analysis.generator import (
+        GeneratorConfig,
+        GroundTruth,
+        generate_log,
+        shape_config,
+    )
     from stage2_log_analysis.log_analyzer import LogAnalyzer, process_large_log
     from stage2_log_analysis.output import write_results
 
@@ -40,12 +51,15 @@ __all__ = [
     "LogFormat",
     "LogInputError",
     "NotALogError",
+    "OutputDirError",
     "analyze",
     "anomaly_events",
     "detect_format",
     "detect_minute_anomalies",
     "generate_log",
+    "load_anomaly_config",
     "process_large_log",
+    "shape_config",
     "write_results",
 ]
 
@@ -67,6 +81,9 @@ _EXPORTS = {
     "LogFormat": "stage2_log_analysis.formats",
     "LogInputError": "stage2_log_analysis.errors",
     "NotALogError": "stage2_log_analysis.errors",
+    "OutputDirError": "stage2_log_analysis.errors",
+    "load_anomaly_config": "stage2_log_analysis.anomaly",
+    "shape_config": "stage2_log_analysis.generator",
     "process_large_log": "stage2_log_analysis.log_analyzer",
     "write_results": "stage2_log_analysis.output",
 }

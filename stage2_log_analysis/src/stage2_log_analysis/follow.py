@@ -287,7 +287,8 @@ def follow_log(
     anomaly_config: AnomalyConfig | None = None,
     on_top_paths: Callable[[pd.DataFrame], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Tail ``path`` and yield closed minutes as they close (until ``stop()`` returns True).
+    """Tail ``path`` and yield closed minutes as they close (until ``stop()`` returns True;
+    what the file holds by then is still read and closed as far as the clock allows).
 
     ``clock="wall"`` closes minutes by the machine's clock (a live server log);
     ``clock="event"`` by the newest timestamp seen (replaying an old log). Each yielded frame
@@ -296,8 +297,11 @@ def follow_log(
     """
     tailer = Tailer(path)
     agg = LiveAggregator(lateness_s=lateness_s, anomaly_config=anomaly_config)
+    stopping = False
     try:
         while True:
+            # once asked to stop, the lines already written are still read (to the end)
+            stopping = stopping or (stop is not None and stop())
             agg.add(tailer.poll())
             if clock == "wall":
                 now = pd.Timestamp.now(tz="UTC")
@@ -311,9 +315,9 @@ def follow_log(
                     if on_top_paths is not None:
                         on_top_paths(agg.last_top_paths)
                     yield rows
-            if stop is not None and stop():
+            if stopping and tailer.at_eof:
                 return
-            if tailer.at_eof:  # caught up: wait for new lines
+            if tailer.at_eof and not stopping:  # caught up: wait for new lines
                 time.sleep(poll_s)
     finally:
         tailer.close()
