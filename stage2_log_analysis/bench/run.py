@@ -247,12 +247,18 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "generated" / "stage2")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--name", help="file name of the results (default from the log)")
-    parser.add_argument("--skip", default="", help="comma-separated contenders to skip")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="a contender to skip (repeatable)"
+    )
     args = parser.parse_args()
 
     path, truth, name = _log_from_args(args)
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    chosen = [n for n in CONTENDERS if n not in skip]
+    unknown = set(args.skip) - set(CONTENDERS)
+    if unknown:
+        raise SystemExit(
+            f"unknown contender(s) {sorted(unknown)}; the contenders: {list(CONTENDERS)}"
+        )
+    chosen = [n for n in CONTENDERS if n not in args.skip]
     with path.open("rb") as fh:  # warm-up: the file in the page cache
         while fh.read(64 << 20):
             pass
@@ -311,7 +317,7 @@ def main() -> None:
         "uncompressed_bytes": first.get("uncompressed_bytes"),
         "lines": first.get("lines"),
         "generated": truth is not None and args.log is None,
-        "seed": args.seed if args.log is None else None,
+        "seed": truth.seed if truth is not None else None,
         "shape": truth.shape if truth is not None else None,
         "rounds": args.rounds,
         "order": "interleaved: each round runs every contender once, in the order listed",

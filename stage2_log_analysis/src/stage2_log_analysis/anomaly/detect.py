@@ -92,6 +92,8 @@ def detect_minute_anomalies(
     cfg = config or AnomalyConfig()
     if minutes.empty or float(minutes["requests"].max()) <= 0:
         return _empty()
+    if not minutes.index.is_monotonic_increasing:  # silences are read from neighbours
+        minutes = minutes.sort_index()
     s = _Series(minutes)
     cov = measure_coverage(s.t, s.requests, s.trailing, cfg)
     found: list[pd.DataFrame] = []
