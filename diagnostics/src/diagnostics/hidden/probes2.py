@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from diagnostics.hidden.candidate import CandidateFault, attribute, describe
-from diagnostics.hidden.log_result import Row, result_rows
+from diagnostics.hidden.log_result import Row, result_rows, total_errors
 from diagnostics.hidden.logs import LogCase, log_cases
 from diagnostics.hidden.probes2_memory import probe_memory
 from diagnostics.hidden.records import ProbeResult, SandboxSpec
@@ -24,18 +24,26 @@ Probe = Callable[[ModuleType, Path, SandboxSpec], ProbeResult]
 MEAN_TOLERANCE_MS = 0.006  # a mean rounded to two decimals is still exact enough
 
 
-def run(module: ModuleType, case: LogCase, folder: Path, chunk_size: int | None) -> list[Row]:
+def _call(module: ModuleType, case: LogCase, folder: Path, chunk_size: int | None) -> object:
     """``process_large_log`` on one small log (default chunk size when ``chunk_size`` is None)."""
     path = str(case.write(folder))
     function = attribute(module, "process_large_log")
-    call = f"process_large_log('{case.name}.log'" + (
-        f", chunk_size={chunk_size})" if chunk_size is not None else ")"
-    )
     try:
-        result = function(path) if chunk_size is None else function(path, chunk_size=chunk_size)
+        return function(path) if chunk_size is None else function(path, chunk_size=chunk_size)
     except Exception as exc:
-        raise CandidateFault(f"{call} {describe(exc)}; expected a DataFrame") from exc
-    return result_rows(result, call)
+        raise CandidateFault(
+            f"{_name(case, chunk_size)} {describe(exc)}; expected a DataFrame"
+        ) from exc
+
+
+def _name(case: LogCase, chunk_size: int | None) -> str:
+    size = f", chunk_size={chunk_size}" if chunk_size is not None else ""
+    return f"process_large_log('{case.name}.log'{size})"
+
+
+def run(module: ModuleType, case: LogCase, folder: Path, chunk_size: int | None) -> list[Row]:
+    """The rows ``process_large_log`` returned for one small log."""
+    return result_rows(_call(module, case, folder, chunk_size), _name(case, chunk_size))
 
 
 def _result(probe_id: str, problems: list[str], ok_text: str) -> ProbeResult:
@@ -76,7 +84,7 @@ def probe_return_shape(module: ModuleType, folder: Path, spec: SandboxSpec) -> P
 def probe_error_filter(module: ModuleType, folder: Path, spec: SandboxSpec) -> ProbeResult:
     """Only the level field decides; 'ERROR' inside messages and service names must not count."""
     case = log_cases(spec.seed)["traps"]
-    total = sum(r[1] for r in run(module, case, folder, None))
+    total = total_errors(_call(module, case, folder, None), "process_large_log('traps.log')")
     problems = []
     if total != case.total:
         mentions = sum("ERROR" in line for line in case.lines)

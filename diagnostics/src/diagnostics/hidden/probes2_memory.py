@@ -24,7 +24,7 @@ import psutil
 
 from diagnostics.hidden.candidate import attribute, call, classify, describe
 from diagnostics.hidden.lifeline import die_with_parent
-from diagnostics.hidden.log_result import result_rows
+from diagnostics.hidden.log_result import total_errors
 from diagnostics.hidden.records import LogFile, ProbeResult, SandboxSpec, Source
 from gradekit import TreeRSSSampler, tree_rss_bytes
 
@@ -121,9 +121,8 @@ def _measure(function: Any, log: LogFile) -> dict[str, Any]:
     maxrss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     # ru_maxrss catches a spike between two samples, but only if it raised the lifetime peak
     peak = max(sampler.peak_bytes, maxrss_after if maxrss_after > maxrss_before else 0)
-    rows = result_rows(result, f"process_large_log('{Path(log.path).name}')")
     return {
         "grown_mb": max(0, peak - baseline) / 2**20,
-        "total": sum(r[1] for r in rows),
+        "total": total_errors(result, f"process_large_log('{Path(log.path).name}')"),
         "seconds": round(seconds, 2),
     }

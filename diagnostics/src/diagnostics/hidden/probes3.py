@@ -96,7 +96,7 @@ async def probe_schema(module: ModuleType) -> ProbeResult:
 async def probe_timestamp(module: ModuleType) -> ProbeResult:
     """ISO-8601 (date 'T' time), with a UTC offset, the right instant (the sandbox runs in KST)."""
     async with in_process_client(module) as client:
-        response = await client.post("/predict", json={"data": [1, 2, 3]})
+        response = await client.post("/predict", json={"data": [1.5, 2.5]})
     try:
         raw = response.json().get("timestamp") if response.is_success else None
     except (ValueError, AttributeError):
@@ -193,7 +193,7 @@ async def probe_non_blocking(module: ModuleType) -> ProbeResult:
     name = getattr(endpoint, "__qualname__", "the endpoint") if endpoint else "the app"
     async with in_process_client(module) as client, watch_loop() as hold:
         responses = await asyncio.gather(
-            *(client.post("/predict", json={"data": [i, i + 1]}) for i in range(10))
+            *(client.post("/predict", json={"data": [i + 0.5, i + 1.5]}) for i in range(10))
         )
     problems = []
     if not any(r.is_success for r in responses):  # a handler that never ran proves nothing
