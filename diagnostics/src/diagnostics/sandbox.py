@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -98,6 +99,7 @@ def run_problem(
             code: int | None = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             code = None
+            _dump_stacks(proc)
         _kill_group(proc)  # also ends anything the candidate started that outlived the sandbox
     duration = time.perf_counter() - started
     report = _read_report(out_path, problem)
@@ -110,12 +112,40 @@ def run_problem(
         )
     elif code is None:
         outcome.status = "timeout"
-        outcome.message = f"not reached: {name} was stopped after the {timeout_s:g} s limit (hang or infinite loop?)"
+        during = (
+            f" during the test of {report.current}" if report.current else " while importing it"
+        )
+        stuck = _stuck_at(log_path, candidate_file.resolve())
+        outcome.message = (
+            f"not reached: {name} was stopped after the {timeout_s:g} s limit{during}"
+            + (f", stuck in {stuck}" if stuck else "")
+            + "; expected every call to return well within it (hang or infinite loop?)"
+        )
     elif report.status != "done":
         outcome.status = "crashed"
         tail = _tail(log_path)
         outcome.message = f"not reached: the sandbox running {name} died (exit code {code}){tail}"
     return outcome
+
+
+def _dump_stacks(proc: subprocess.Popen[bytes]) -> None:
+    """Ask a sandbox that ran out of time for its threads' stacks (faulthandler, to its log)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(0.5)
+
+
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+
+
+def _stuck_at(log_path: Path, candidate_file: Path) -> str:
+    """The candidate's innermost frame in the stack dump: "f (problem2.py line 12)"."""
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    start = text.find("(most recent call first)")  # faulthandler's dump, innermost first
+    for match in _FRAME.finditer(text[start:] if start >= 0 else ""):
+        if Path(match["file"]) == candidate_file:
+            return f"{match['function']} ({candidate_file.name} line {match['line']})"
+    return ""
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -11,8 +11,10 @@ outside UTC.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import importlib.util
 import resource
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +29,9 @@ def main(argv: list[str]) -> int:
     """Run every probe of the spec's problem; exit 0 even when probes fail (they are results)."""
     spec = SandboxSpec.model_validate_json(Path(argv[0]).read_text(encoding="utf-8"))
     die_with_parent(spec.parent_pid)
+    # On SIGUSR1 (sent by the parent at the time limit) every thread's stack goes to the log,
+    # so a hang's message can name the candidate's function and line.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     limit = spec.memory_limit_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     time.tzset()  # TZ comes from the environment the parent set
@@ -81,6 +86,7 @@ def _run_problem1(module: ModuleType, folder: Path, writer: ResultWriter) -> Non
 
     for probe_id, probe in PROBES:
         try:
+            writer.start(probe_id)
             writer.add(probe(module, folder))
         except BaseException as exc:  # SystemExit from candidate code is a failure, too
             writer.add(failure(probe_id, exc))
@@ -93,6 +99,7 @@ def _run_problem2(
 
     for probe_id, probe in PROBES:
         try:
+            writer.start(probe_id)
             writer.add(probe(module, folder, spec))
         except BaseException as exc:
             writer.add(failure(probe_id, exc))
@@ -103,6 +110,7 @@ async def _run_problem3(module: ModuleType, writer: ResultWriter) -> None:
 
     for probe_id, probe in PROBES:
         try:
+            writer.start(probe_id)
             writer.add(await probe(module))
         except BaseException as exc:
             writer.add(failure(probe_id, exc))

@@ -56,6 +56,7 @@ class SandboxReport(BaseModel):
     problem: int
     status: str = "running"  # running | done | import_error
     error: str = ""
+    current: str = ""  # the requirement whose hidden test is running (for a hang's message)
     results: list[ProbeResult] = Field(default_factory=list)
 
 
@@ -67,9 +68,15 @@ class ResultWriter:
         self.report = SandboxReport(problem=problem)
         self._flush()
 
+    def start(self, probe_id: str) -> None:
+        """Say which requirement's test runs now, so a hang or crash can be placed."""
+        self.report.current = probe_id
+        self._flush()
+
     def add(self, result: ProbeResult) -> None:
         """Record one probe's verdict and persist it at once."""
         self.report.results.append(result)
+        self.report.current = ""
         self._flush()
 
     def finish(self, status: str = "done", error: str = "") -> None:
