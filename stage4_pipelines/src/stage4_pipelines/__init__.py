@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["create_etl_dag", "etl_pipeline", "extract_data", "transform_data"]
+__all__ = [
+    "create_etl_dag",
+    "etl_pipeline",
+    "extract_data",
+    "load_data",
+    "quality_gate",
+    "transform_data",
+]
 
 
 def __getattr__(name: str) -> Any:

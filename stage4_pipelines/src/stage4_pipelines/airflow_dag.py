@@ -117,11 +117,15 @@ def _make_notifier(settings: PipelineSettings) -> Any:
 
 
 def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
-    """Build the ``ecommerce_etl`` DAG (the roadmap's ``create_etl_dag``), configured by settings."""
+    """Build the ``ecommerce_etl`` DAG (the roadmap's ``create_etl_dag``), configured by settings.
+
+    The schedule, retries, source and warehouse come from ``settings``; the steps (``steps.py``,
+    shared with the Prefect flow) read the rest of the ``STAGE4_*`` variables when they run.
+    """
     import pendulum
     from airflow.sdk import DAG, CronTriggerTimetable, task
 
-    from stage4_pipelines.etl import extract_step, load_step, quality_step, transform_step
+    from stage4_pipelines import steps
 
     s = settings or get_settings()
     default_args: dict[str, Any] = {
@@ -149,14 +153,16 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
         @task(retry_exponential_backoff=2.0, max_retry_delay=timedelta(hours=1))
         def extract(data_interval_start: datetime | None = None, dag_run: Any = None) -> str:
             """Download yesterday's tables from the upstream into the staging area."""
-            return extract_step(run_day(data_interval_start, dag_run, s.timezone), s)
+            day = run_day(data_interval_start, dag_run, s.timezone)
+            return steps.extract_data(s.source_url, day.isoformat())
 
         @task
         def transform(
             raw_ref: str, data_interval_start: datetime | None = None, dag_run: Any = None
         ) -> str:
             """Clean, dedupe and conform into facts and dimensions."""
-            return transform_step(raw_ref, run_day(data_interval_start, dag_run, s.timezone), s)
+            day = run_day(data_interval_start, dag_run, s.timezone)
+            return steps.transform_data(raw_ref, day.isoformat())
 
         @task(retries=0)
         def quality_gate(
@@ -164,7 +170,7 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
         ) -> dict[str, Any]:
             """Stop the run on an SLA breach: bad data never reaches the marts (no retry)."""
             day = run_day(data_interval_start, dag_run, s.timezone)
-            return quality_step(facts_ref, day, s).model_dump(mode="json")
+            return steps.quality_gate(facts_ref, day.isoformat())
 
         @task
         def load(
@@ -175,7 +181,7 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
         ) -> dict[str, Any]:
             """Build the marts and replace the day in the warehouse in one transaction."""
             day = run_day(data_interval_start, dag_run, s.timezone)
-            return load_step(facts_ref, day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
+            return steps.load_data(facts_ref, day.isoformat(), s.warehouse_url, f"airflow:{run_id}")
 
         @task(retries=0)
         def heal_missed_days(

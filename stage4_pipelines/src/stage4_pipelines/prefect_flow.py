@@ -21,9 +21,9 @@ from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE
 from prefect.client.schemas.objects import FlowRun, State
 from prefect.flows import Flow
 
-from stage4_pipelines.config import PipelineSettings, get_settings
+from stage4_pipelines import steps
+from stage4_pipelines.config import get_settings
 from stage4_pipelines.errors import Stage4Error
-from stage4_pipelines.etl import extract_step, load_step, quality_step, transform_step
 from stage4_pipelines.slack import FailureAlert, format_slack_message, post_slack_message
 
 __all__ = [
@@ -43,48 +43,24 @@ FLOW_NAME = "ecommerce-etl"
 log = logging.getLogger(__name__)
 
 
-def _settings(source: str | None, warehouse_url: str | None) -> PipelineSettings:
-    overrides = {"source_url": source, "warehouse_url": warehouse_url}
-    return get_settings().model_copy(update={k: v for k, v in overrides.items() if v})
-
-
 def yesterday(timezone: str) -> date:
     """The day a scheduled run processes: yesterday in the pipeline's timezone."""
     return datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
 
 
+# The four steps are plain functions in steps.py (the Airflow DAG calls the same ones).
 # Extract talks to the outside world: never cached, retried with backoff.
-@task(retries=3, retry_delay_seconds=300, cache_policy=NO_CACHE)
-def extract_data(source: str, day: str) -> str:
-    """Download ``day`` from ``source`` into the staging area; returns the raw reference."""
-    return extract_step(date.fromisoformat(day), _settings(source, None))
-
-
+extract_data = task(retries=3, retry_delay_seconds=300, cache_policy=NO_CACHE)(steps.extract_data)
 # Transform is a pure function of its (content-addressed) input and its code: safe to cache.
-@task(
+transform_data = task(
     retries=3,
     retry_delay_seconds=300,
     cache_policy=INPUTS + TASK_SOURCE,
     cache_expiration=timedelta(days=1),
-)
-def transform_data(raw_ref: str, day: str) -> str:
-    """Clean, dedupe and conform the raw day; returns the facts reference."""
-    return transform_step(raw_ref, date.fromisoformat(day), get_settings())
-
-
-@task(retries=0, cache_policy=NO_CACHE)
-def quality_gate(facts_ref: str, day: str) -> dict[str, Any]:
-    """Stop the flow on an SLA breach (no retry: the same data would fail again)."""
-    return quality_step(facts_ref, date.fromisoformat(day), get_settings()).model_dump(mode="json")
-
-
-@task(retries=3, retry_delay_seconds=300, cache_policy=NO_CACHE)
-def load_data(facts_ref: str, day: str, warehouse_url: str, run_id: str) -> dict[str, Any]:
-    """Build the marts and replace the day in the warehouse in one transaction."""
-    settings = _settings(None, warehouse_url)
-    return load_step(facts_ref, date.fromisoformat(day), settings, run_id=run_id).model_dump(
-        mode="json"
-    )
+)(steps.transform_data)
+# The gate is not retried: the same data would fail again.
+quality_gate = task(retries=0, cache_policy=NO_CACHE)(steps.quality_gate)
+load_data = task(retries=3, retry_delay_seconds=300, cache_policy=NO_CACHE)(steps.load_data)
 
 
 @task(retries=0, cache_policy=NO_CACHE)
@@ -93,7 +69,7 @@ def heal_gaps(day: str, source: str, warehouse_url: str, run_id: str) -> dict[st
     the next run and does not fail this one)."""
     from stage4_pipelines.heal import heal_missed_days
 
-    settings = _settings(source, warehouse_url)
+    settings = steps.settings_for(source, warehouse_url)
     return heal_missed_days(date.fromisoformat(day), settings, run_id=run_id).model_dump(
         mode="json"
     )
@@ -126,7 +102,7 @@ def etl_pipeline(
     day: str | None = None, source: str | None = None, warehouse_url: str | None = None
 ) -> dict[str, Any]:
     """Extract → transform → quality gate → load for one day (default: yesterday)."""
-    settings = _settings(source, warehouse_url)
+    settings = steps.settings_for(source, warehouse_url)
     day = day or yesterday(settings.timezone).isoformat()
     policy: dict[str, Any] = {
         "retries": settings.retries,

@@ -14,6 +14,8 @@ __all__ = ["SlackReceiver"]
 class SlackReceiver:
     """Answers ``ok`` to every POST like Slack does and keeps the JSON bodies in ``messages``.
 
+    ``port=0`` picks a free port; give one when the URL must be known before the receiver starts.
+
     **Usage**::
 
         with SlackReceiver() as slack:
@@ -21,7 +23,7 @@ class SlackReceiver:
         assert slack.messages[0]["text"] == "hi"
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         self.messages: list[dict[str, Any]] = []
         received = self.messages
 
@@ -37,7 +39,7 @@ class SlackReceiver:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
