@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Protocol
 from urllib.parse import parse_qs, urlparse
 
@@ -45,6 +45,13 @@ class Source(Protocol):
         ...
 
 
+@cache
+def _client() -> httpx.Client:
+    """One client for every request: ``httpx.get`` would build a TLS context (reading the CA
+    bundle) and a connection pool for each call, which cost more than a small table itself."""
+    return httpx.Client()
+
+
 class HttpSource:
     """The upstream HTTP API (``GET /v1/days/{day}/{table}``)."""
 
@@ -55,7 +62,7 @@ class HttpSource:
     def fetch_table(self, day: date, table: str) -> pd.DataFrame:
         url = f"{self.base_url}/v1/days/{day.isoformat()}/{table}"
         try:
-            response = httpx.get(url, timeout=self.timeout_seconds)
+            response = _client().get(url, timeout=self.timeout_seconds)
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(f"GET {url} timed out after {self.timeout_seconds}s") from exc
         except httpx.TransportError as exc:

@@ -11,9 +11,12 @@ share one simulation.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +62,20 @@ class Session:
         self.ctx, self.options = ctx, options
         self.work = ctx.work_dir
         self._homes = engine_homes(self.work / "engines")
+        # importing a module that reads STAGE4_* at import time must work outside the trials too
+        placeholder = self.work / "import"
+        self._import_env = {
+            **self._homes,
+            **pipeline_env(
+                placeholder, f"duckdb:///{(placeholder / 'warehouse.duckdb').resolve()}"
+            ),
+        }
         self._trials: dict[str, _Trial] = {}
         self._sims: dict[str, tuple[SimulationResult | None, Measurement | None]] = {}
 
     def check_import(self) -> None:
         """Import the implementation in a child (engines' homes set): exit code 2 if it fails."""
-        with exported(self._homes):
+        with exported(self._import_env):
             result = run_isolated(
                 self.ctx, "gradekit._child:probe_import", timeout_s=IMPORT_TIMEOUT_S, name="import"
             )
@@ -74,7 +85,7 @@ class Session:
     # --- children ------------------------------------------------------------------------------
 
     def schedule(self) -> Measurement:
-        with exported(self._homes):
+        with exported(self._import_env):
             return run_isolated(
                 self.ctx, "stage4_grading.schedule:probe_schedule",
                 timeout_s=SCHEDULE_TIMEOUT_S, name="schedule",
@@ -83,6 +94,7 @@ class Session:
     def trial(self, engine: str) -> _Trial:
         if engine not in self._trials:
             out = self.work / f"trial-{engine}"
+            shutil.rmtree(out, ignore_errors=True)  # no result of an earlier run may be read
             warehouse = fresh_warehouse(self.options.warehouse_url, out, f"trial_{engine}")
             env = {**self._homes, **pipeline_env(out, warehouse)}
             print(f"stage4: the {engine} trial (log: {self.work / 'isolated'}) ...", flush=True)
@@ -105,6 +117,7 @@ class Session:
             if other_policy is not None and other_policy.shape() == policy.shape():
                 return result, failure  # the same retry structure: the same simulation
         out = self.work / f"simulation-{engine}"
+        shutil.rmtree(out, ignore_errors=True)
         policy_path = out / "policy.json"
         policy_path.parent.mkdir(parents=True, exist_ok=True)
         policy_path.write_text(policy.model_dump_json(indent=2), encoding="utf-8")
@@ -175,29 +188,33 @@ def build_checks(ctx: GradeContext) -> list[Check]:
         if "schedule" in found:
             checks.append(Check(found["schedule"], session.schedule))
         checks += [
-            Check(found["success_rate"], lambda e=engine: _success(session, e)),
+            Check(found["success_rate"], partial(_success, session, engine)),
             Check(
                 found["processing_time"],
-                lambda e=engine: _judged(session, e, "full_day", verdicts.processing_time),
+                partial(_judged, session, engine, "full_day", verdicts.processing_time),
             ),
             Check(
                 found["automatic_recovery"],
-                lambda e=engine: _judged(session, e, "recovery", verdicts.recovery),
+                partial(_judged, session, engine, "recovery", verdicts.recovery),
             ),
             Check(
                 found["quality_sla"],
-                lambda e=engine: _judged(session, e, "quality", verdicts.quality_sla),
+                partial(_judged, session, engine, "quality", verdicts.quality_sla),
             ),
         ]
     return checks
 
 
-def _judged(session: Session, engine: str, name: str, verdict: Any) -> Measurement:
+def _judged(
+    session: Session,
+    engine: str,
+    name: str,
+    verdict: Callable[[str, dict[str, Any]], Measurement],
+) -> Measurement:
     found = session.scenario(engine, name)
     if isinstance(found, Measurement):
         return found
-    result: Measurement = verdict(engine, found)
-    return result
+    return verdict(engine, found)
 
 
 def _success(session: Session, engine: str) -> Measurement:

@@ -101,6 +101,8 @@ def _run_trial(
         )
         slack = stack.enter_context(SlackReceiver(port=_port("STAGE4_SLACK_WEBHOOK_URL")))
         _progress(out, "setup")
+        engines: list[Engine] = []  # hooked before the DAG exists: every route is seen
+        iface = Interface.install(module, lambda: engines[0].context() if engines else None)
         if engine == "airflow":
             require(module, "create_etl_dag", "create_etl_dag() -> airflow.sdk.DAG")
             folder = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
@@ -108,7 +110,7 @@ def _run_trial(
         else:
             require(module, "etl_pipeline", "a Prefect @flow etl_pipeline(day: str | None = None)")
             runner = stack.enter_context(prefect_engine(module))
-        iface = Interface.install(module, runner.context)
+        engines.append(runner)
         trial = _Trial(runner, iface, up, slack, os.environ["STAGE4_WAREHOUSE_URL"], out)
         write_atomic(out / "engine_policy.json", json.dumps(runner.policy, indent=2, default=str))
         bodies: dict[str, Callable[[], dict[str, Any]]] = {
