@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pandas as pd
 import pytest
 
 from stage4_grading.days import Corruption, corrupt, is_drift_day, late_orders, truth_of
 from stage4_grading.upstream import GraderUpstream
+from stage4_grading.warehouse_reader import Facts, check_day
 from stage4_pipelines.source.faults import Fault
 from stage4_pipelines.source.generator import generate_day
 
@@ -55,3 +57,24 @@ def test_the_upstream_serves_scripted_faults_then_the_day() -> None:
         assert ok.status_code == 200 and len(ok.json()) == int(ok.headers["X-Row-Count"])
         up.corruptions[day] = Corruption.NULL_CUSTOMER
         assert any(row["customer_id"] is None for row in httpx.get(url).json())
+
+
+def _facts_of(day: date, orders: int = 40) -> Facts:
+    from stage4_pipelines.extract import RawDay
+    from stage4_pipelines.transform import build_facts
+
+    facts = build_facts(RawDay(day=day, tables=generate_day(day, orders=orders).tables)).tables
+    fo = facts["fact_orders"][["order_id"]].assign(ds=day.isoformat())
+    fi = facts["fact_order_items"][["order_id", "quantity", "unit_price_krw"]]
+    return Facts(fo, fi.assign(ds=day.isoformat()))
+
+
+def test_a_day_is_exact_once_and_not_when_loaded_twice() -> None:
+    day = date(2024, 1, 7)  # a drift day
+    truth = truth_of(day, generate_day(day, orders=40).tables)
+    once = _facts_of(day)
+    assert check_day(once, truth).matches
+    twice = Facts(pd.concat([once.orders] * 2), pd.concat([once.items] * 2))
+    check = check_day(twice, truth)
+    assert not check.matches and "expected" in check.describe()
+    assert check_day(twice.by_day()[day.isoformat()], truth, of_day=True).found == check.found

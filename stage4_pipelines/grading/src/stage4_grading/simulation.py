@@ -43,7 +43,7 @@ from stage4_grading.interface import (
 )
 from stage4_grading.policy import Group, Policy
 from stage4_grading.upstream import GraderUpstream
-from stage4_grading.warehouse_reader import check_day, read_facts
+from stage4_grading.warehouse_reader import Facts, check_day, read_facts
 from stage4_pipelines.source import FaultConfig
 
 __all__ = ["SIM_FAULTS", "SimulationResult", "probe_simulation", "read_result"]
@@ -205,16 +205,18 @@ def _summarise(
     planned: int,
     runs: dict[date, _DayRun],
     truths: dict[date, DayTruth],
-    facts: Any,
+    facts: Facts,
     faults: Counter[str],
     stopped: str,
 ) -> SimulationResult:
     delivered, failed, not_exact = 0, [], []
+    days = facts.by_day()
+    nothing = Facts(facts.orders.iloc[0:0], facts.items.iloc[0:0])
     for day, run in runs.items():
         if not run.succeeded:
             failed.append(f"{day}: {run.error}")
             continue
-        check = check_day(facts, truths[day])
+        check = check_day(days.get(day.isoformat(), nothing), truths[day], of_day=True)
         if check.matches:
             delivered += 1
         else:
