@@ -174,7 +174,11 @@ def test_leaked_handles_are_seen_while_the_error_is_alive_or_by_their_warning(
 def test_orders_labels_hold_and_the_last_chunk_has_labelled_rows(rows: int) -> None:
     data = grader_orders(rows)
     labelled = set().union(*data.expected.values())
-    assert len(data.clean) == rows - len(labelled)
+    errors_only = set().union(
+        *(r for rid, r in data.expected.items() if not data.expected_mild[rid])
+    )
+    assert len(data.mild) == rows - len(errors_only)
+    assert sum(map(len, data.expected_mild.values())) == len(labelled) - len(errors_only)
     assert (
         data.dirty.loc[sorted(data.expected["date_format:order_date"]), "order_date"] == BAD_DATE
     ).all()

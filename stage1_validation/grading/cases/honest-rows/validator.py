@@ -376,15 +376,14 @@ class DataValidator:
 def write_report(report: dict[str, Any], path: str) -> None:
     text = json.dumps(report, indent=2, default=str)  # fails before any file is touched
     folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as handle:
-        tmp = handle.name
-        try:
+    handle = tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8")
+    try:
+        with handle:
             handle.write(text)
-        except BaseException:
-            handle.close()
-            os.unlink(tmp)
-            raise
-    os.replace(tmp, path)
+        os.replace(handle.name, path)
+    finally:
+        if os.path.exists(handle.name):  # still there: writing or renaming failed
+            os.unlink(handle.name)
 
 
 # ---------------------------------------------------------------- decorator

@@ -27,8 +27,9 @@ CRITERIA: dict[str, Criterion] = {
             "DataValidator on a good, a non-UTF-8 and a malformed rules file; process_large_dataset "
             "on a good CSV, one that stops being UTF-8 at row 3000, and with rules naming a missing "
             "column: no file left open while the failure is alive (GC paused), none ever left "
-            "unclosed (ResourceWarning); write_report: a good report reads back equal, a value "
-            "that fails midway leaves no partial file or temp file"
+            "unclosed (ResourceWarning); write_report: a good report reads back equal; a value "
+            "that fails midway, or a disk that fills up (RLIMIT_FSIZE), leaves no partial file "
+            "and no temp file (the previous report, or none)"
         ),
     ),
     "custom_exceptions": Criterion(
@@ -67,8 +68,9 @@ CRITERIA: dict[str, Criterion] = {
         method=(
             "generated orders with labelled errors for 14 rules of 10 types: each rule's failing "
             "rows and failing_count equal its labels, report['passed'] False; then the same orders "
-            "without the labelled rows through the same validator: passed, nothing flagged; the "
-            "DataFrame given must come back unchanged. min(precision, recall) over (rule, row)"
+            "with only the warning rules' errors left, through the same validator: those rows "
+            "listed, nothing else flagged, report['passed'] True; the DataFrame given must come "
+            "back unchanged. min(precision, recall) over (rule, row)"
         ),
         threshold=100,
         unit="%",
@@ -81,7 +83,7 @@ CRITERIA: dict[str, Criterion] = {
         method=(
             "the same orders as CSV through process_large_dataset(path, rules, chunk_size=rows/6.5), "
             "duplicate keys straddling chunks; 'index' is the row's 0-based position in the file; "
-            "same checks as the whole frame, clean file included"
+            "same checks as the whole frame, warnings-only file included"
         ),
         threshold=100,
         unit="%",

@@ -8,9 +8,10 @@ the labels hold for every honest reading of the rules, not only ours:
 * a badly formatted ``order_date`` is ``01/01/2024``: whether a validator reads it as a date
   (month/day or day/month) or as missing, ``ship_date >= order_date`` still holds there, so the
   row breaks ``date_format`` and nothing else;
-* the *clean* frame drops every labelled row: a correct validator finds nothing in it, so an
-  implementation that flags rows regardless of the data, or keeps state between validations,
-  is caught.
+* the *mild* frame keeps only the rows that break warning-severity rules: a correct validator
+  lists exactly those, flags nothing else and passes the report (warnings never fail it), so an
+  implementation that ignores severity, flags rows regardless of the data, or keeps state
+  between validations, is caught.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ BAD_DATE = "01/01/2024"
 
 @dataclass(frozen=True)
 class GraderOrders:
-    """Dirty and clean frames, their rules file content, and the labels of the dirty one."""
+    """The dirty and the mild frame, the rules file's content, and each frame's labels."""
 
     dirty: pd.DataFrame
-    clean: pd.DataFrame
+    mild: pd.DataFrame
     rules: dict[str, Any]
     expected: dict[str, set[int]]
+    expected_mild: dict[str, set[int]]
 
     @property
     def mostly_rules(self) -> set[str]:
@@ -60,9 +62,25 @@ def grader_orders(rows: int, *, seed: int = 2024) -> GraderOrders:
     position = {old: new for new, old in enumerate(order)}
     dirty = frame.iloc[order].reset_index(drop=True)
     expected = {rid: {position[row] for row in labelled} for rid, labelled in data.expected.items()}
-    every = set().union(*expected.values())
-    clean = dirty.drop(index=sorted(every)).reset_index(drop=True)
-    return GraderOrders(dirty=dirty, clean=clean, rules=data.rules, expected=expected)
+    warnings = _warning_rules(data.rules)
+    errors_only = set().union(*(rows for rid, rows in expected.items() if rid not in warnings))
+    kept = [row for row in range(rows) if row not in errors_only]
+    mild = dirty.iloc[kept].reset_index(drop=True)
+    moved = {old: new for new, old in enumerate(kept)}
+    expected_mild = {
+        rid: ({moved[row] for row in labelled} if rid in warnings else set())
+        for rid, labelled in expected.items()
+    }
+    return GraderOrders(
+        dirty=dirty, mild=mild, rules=data.rules, expected=expected, expected_mild=expected_mild
+    )
+
+
+def _warning_rules(rules: dict[str, Any]) -> set[str]:
+    found = set()
+    for column, entries in rules.get("columns", {}).items():
+        found |= {f"{e['rule']}:{column}" for e in entries if e.get("severity") == "warning"}
+    return found
 
 
 def _spread(frame: pd.DataFrame, rows: int, seed: int) -> list[int]:

@@ -2,8 +2,9 @@
 
 Runs in a child process (``ctx.isolated``). The same generated orders are validated twice with
 one validator: once with labelled errors (the report must fail, each rule must list exactly its
-labelled rows with the matching ``failing_count``), then with those rows removed (the report must
-pass with nothing flagged). Whole frame: ``DataValidator(rules).validate_dataset(df)``, and the
+labelled rows with the matching ``failing_count``), then with only the rows that break
+warning-severity rules left (those rules list exactly them, nothing else is flagged, and the
+report passes: warnings never fail it). Whole frame: ``DataValidator(rules).validate_dataset(df)``, and the
 frame must come back unchanged. Chunked: ``process_large_dataset(csv, rules, chunk_size=...)``
 on the same data as CSV, where duplicate keys straddle chunks; ``index`` is then the row's
 0-based position among the file's data rows.
@@ -31,7 +32,7 @@ CHUNKS = 6.5  # the file is read in 7 chunks, the last one about half full
 
 
 def probe_correctness(ctx: GradeContext, *, rows: str, chunked: bool) -> Measurement:
-    """Precision and recall over (rule, row) pairs, plus counts, verdicts and a clean run."""
+    """Precision and recall over (rule, row) pairs, plus counts, verdicts and a second run."""
     try:
         n_rows = int(rows)
     except ValueError:
@@ -63,19 +64,19 @@ def probe_correctness(ctx: GradeContext, *, rows: str, chunked: bool) -> Measure
         )
         step = f"{runner.who} on the orders with labelled errors"
         dirty = read_report(runner.run("dirty"), runner.who)
-        step = f"{runner.who} on the same orders without the labelled rows"
-        clean = read_report(runner.run("clean"), runner.who)
+        step = f"{runner.who} on the same orders with only the warning rules' errors left"
+        mild = read_report(runner.run("mild"), runner.who)
     except InterfaceError as exc:
         return refusal(exc)
     except Exception as exc:  # the learner's code raised: say where
         return Measurement.failed(
             f"{step}: {raised_text(exc, ctx)}", source=ErrorSource.IMPLEMENTATION
         )
-    return _judge(data, dirty, clean, runner, n_rows)
+    return _judge(data, dirty, mild, runner, n_rows)
 
 
 class _Runner:
-    """Validates the dirty or the clean orders through one of the learner's entry points."""
+    """Validates the dirty or the mild orders through one of the learner's entry points."""
 
     who = ""
     chunk = 0
@@ -99,7 +100,7 @@ class _WholeFrame(_Runner):
         self.who = f"{where(method)}(df)"
 
     def run(self, which: str) -> Any:
-        frame = self._data.dirty if which == "dirty" else self._data.clean
+        frame = self._data.dirty if which == "dirty" else self._data.mild
         given = frame.copy(deep=True)
         report = self._method(given)
         self.changed += _changes(frame, given, which)
@@ -117,9 +118,9 @@ class _Chunked(_Runner):
                 "skeleton's signature is process_large_dataset(file_path, rules_path, chunk_size=...)"
             )
         self.chunk = max(math.ceil(len(data.dirty) / CHUNKS), 1)
-        self._paths = {"dirty": folder / "orders.csv", "clean": folder / "orders_clean.csv"}
+        self._paths = {"dirty": folder / "orders.csv", "mild": folder / "orders_warnings_only.csv"}
         data.dirty.to_csv(self._paths["dirty"], index=False)
-        data.clean.to_csv(self._paths["clean"], index=False)
+        data.mild.to_csv(self._paths["mild"], index=False)
         self._process, self._rules = process, rules_path
         self.who = f"{where(process)}(orders.csv, orders_rules.yaml, chunk_size={self.chunk})"
 
@@ -155,7 +156,7 @@ def _changes(original: pd.DataFrame, given: pd.DataFrame, which: str) -> list[st
 def _judge(
     data: GraderOrders,
     dirty: ReadReport,
-    clean: ReadReport,
+    mild: ReadReport,
     runner: _Runner,
     n_rows: int,
 ) -> Measurement:
@@ -164,23 +165,20 @@ def _judge(
     true_pos = len(found_pairs & expected_pairs)
     precision = true_pos / len(found_pairs) if found_pairs else 0.0
     recall = true_pos / len(expected_pairs) if expected_pairs else 1.0
-    problems = _rule_problems(data, dirty)
+    problems = _rule_problems(data.expected, dirty, data.mostly_rules)
     if dirty.passed is not False:
         problems.append(
-            f"report['passed'] is {dirty.passed!r} for data with errors (False expected)"
+            f"report['passed'] is {dirty.passed!r} for data that breaks error rules (False expected)"
         )
-    if clean.passed is not True:
+    second = "the same orders with only the warning rules' errors left (same validator)"
+    if mild.passed is not True:
         problems.append(
-            f"on the same orders without the labelled rows report['passed'] is {clean.passed!r} "
-            "(True expected)"
+            f"on {second} report['passed'] is {mild.passed!r} (True expected: warnings never "
+            "fail a report)"
         )
-    flagged_clean = {rid: e.failing_count or len(e.rows) for rid, e in clean.rules.items()}
-    flagged_clean = {rid: n for rid, n in flagged_clean.items() if n}
-    if flagged_clean:
-        problems.append(
-            "on the clean orders (labelled rows removed, same validator) rules still flag rows: "
-            + ", ".join(f"{rid} {n}" for rid, n in sorted(flagged_clean.items())[:4])
-        )
+    problems += [
+        f"on {second}: {p}" for p in _rule_problems(data.expected_mild, mild, data.mostly_rules)
+    ]
     if runner.changed:
         problems.append(
             "validate_dataset changed the DataFrame it was given: " + "; ".join(runner.changed[:3])
@@ -188,8 +186,8 @@ def _judge(
     hint = _offset_hint(expected_pairs, found_pairs, runner.chunk)
     score = round(100 * min(precision, recall), 3)
     evidence = (
-        f"{runner.who} on {n_rows} generated orders: {len(expected_pairs)} labelled (rule, row) errors "
-        f"over {len(data.expected)} rules; the report listed {len(found_pairs)}, precision "
+        f"{runner.who} on {n_rows} generated orders: {len(expected_pairs)} labelled (rule, row) "
+        f"errors over {len(data.expected)} rules; the report listed {len(found_pairs)}, precision "
         f"{precision:.2%}, recall {recall:.2%}"
     )
     if problems:
@@ -204,11 +202,12 @@ def _judge(
     )
 
 
-def _rule_problems(data: GraderOrders, report: ReadReport) -> list[str]:
+def _rule_problems(
+    expected: dict[str, set[int]], report: ReadReport, mostly: set[str]
+) -> list[str]:
     """Per rule: present, count equal to its labelled rows, rows listed, verdict consistent."""
     problems = []
-    mostly = data.mostly_rules
-    for rid, rows in sorted(data.expected.items()):
+    for rid, rows in sorted(expected.items()):
         entry = report.rules.get(rid)
         if entry is None:
             problems.append(

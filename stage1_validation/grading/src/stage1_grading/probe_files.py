@@ -11,7 +11,12 @@ file (and no temp file) when serialising fails midway; an honest writer that suc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import resource
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from stage1_grading.interface import InterfaceError, refusal, require, where
 
 __all__ = ["UNSERIALISABLE", "probe_context_managers"]
 
+DISK_FULL_AT = 256 * 1024  # bytes a file may grow to while the disk is "full"
 ROWS = 4000
 BREAK_AT = 3000  # the data row where the broken CSV stops being UTF-8
 CHUNK = 500
@@ -196,7 +202,51 @@ def _writing(writer: Callable[..., Any], folder: Path) -> list[Step]:
         with watch_handles(fresh) as watch:
             watch.call(writer, broken, str(target))
         steps.append(_after_failed_write(label, watch, target, previous))
+    steps.append(_disk_full(writer, folder, good))
     return steps
+
+
+def _disk_full(writer: Callable[..., Any], folder: Path, good: dict[str, Any]) -> Step:
+    """The disk fills up while writing a big report over an old one (RLIMIT_FSIZE)."""
+    label = f"write_report(big report, disk full after {DISK_FULL_AT // 1024} KiB, over an existing report)"
+    fresh = _empty(folder / "disk_full")
+    target = fresh / "report.json"
+    previous = '{"old": true}\n'
+    target.write_text(previous, encoding="utf-8")
+    big = {**good, "rules": good["rules"] * 10}  # about 1 MB of JSON
+    with _disk_fills_at(DISK_FULL_AT), watch_handles(fresh) as watch:
+        watch.call(writer, big, str(target))
+    if not watch.raised and _read_json(target) == big:
+        return Step(
+            label, False, "the grader could not make the disk fill up (the report was written)"
+        )
+    return _after_failed_write(label, watch, target, previous)
+
+
+@contextmanager
+def _disk_fills_at(size: int) -> Iterator[None]:
+    """Files this process writes cannot grow past ``size`` bytes: writes fail with EFBIG.
+
+    Meanwhile stdout and stderr go to /dev/null, so what the graded code prints cannot hit the
+    limit in the check's log file.
+    """
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a kill
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    with open(os.devnull, "w") as null:
+        for fd in saved:
+            os.dup2(null.fileno(), fd)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, old_limit[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def _after_failed_write(label: str, watch: HandleWatch, target: Path, previous: str | None) -> Step:
