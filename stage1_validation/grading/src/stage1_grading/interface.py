@@ -19,6 +19,7 @@ from gradekit.stages import GradeContext
 
 __all__ = [
     "InterfaceError",
+    "accepted_parameters",
     "is_own",
     "raised_text",
     "refusal",
@@ -49,6 +50,17 @@ def require(impl: ModuleType, name: str, *, what: str = "callable") -> Any:
             f"{impl.__name__}.{name} is {found}: the skeleton's {name} must stay, with its name"
         )
     return value
+
+
+def accepted_parameters(fn: Any) -> set[str] | None:
+    """Names ``fn`` accepts, or None when it takes ``**kwargs`` (or has no readable signature)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params}
 
 
 def is_own(obj: Any, impl: ModuleType) -> bool:

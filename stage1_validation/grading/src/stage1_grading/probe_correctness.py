@@ -12,9 +12,7 @@ on the same data as CSV, where duplicate keys straddle chunks; ``index`` is then
 
 from __future__ import annotations
 
-import inspect
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,14 @@ import pandas as pd
 
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import GradeContext
-from stage1_grading.interface import InterfaceError, raised_text, refusal, require, where
+from stage1_grading.interface import (
+    InterfaceError,
+    accepted_parameters,
+    raised_text,
+    refusal,
+    require,
+    where,
+)
 from stage1_grading.orders import MIN_ROWS, GraderOrders, grader_orders, write_rules
 from stage1_grading.report_reading import ReadReport, read_report
 
@@ -111,7 +116,7 @@ class _Chunked(_Runner):
     def __init__(self, impl: Any, folder: Path, data: GraderOrders, rules_path: Path) -> None:
         super().__init__()
         process = require(impl, "process_large_dataset")
-        accepted = _parameters(process)
+        accepted = accepted_parameters(process)
         if accepted is not None and "chunk_size" not in accepted:
             raise InterfaceError(
                 f"{where(process)} takes no chunk_size argument (it has {sorted(accepted)}): the "
@@ -126,17 +131,6 @@ class _Chunked(_Runner):
 
     def run(self, which: str) -> Any:
         return self._process(str(self._paths[which]), str(self._rules), chunk_size=self.chunk)
-
-
-def _parameters(fn: Callable[..., Any]) -> set[str] | None:
-    """Names fn accepts, or None when it takes **kwargs (or has no readable signature)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return {p.name for p in params}
 
 
 def _changes(original: pd.DataFrame, given: pd.DataFrame, which: str) -> list[str]:

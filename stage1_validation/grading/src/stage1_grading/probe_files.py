@@ -24,7 +24,13 @@ from typing import Any
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import GradeContext
 from stage1_grading.handles import HandleWatch, watch_handles
-from stage1_grading.interface import InterfaceError, refusal, require, where
+from stage1_grading.interface import (
+    InterfaceError,
+    accepted_parameters,
+    refusal,
+    require,
+    where,
+)
 
 __all__ = ["UNSERIALISABLE", "probe_context_managers"]
 
@@ -146,7 +152,11 @@ def _inputs(folder: Path) -> dict[str, Path]:
 
 
 def _reading(fn: Callable[..., Any], label: str, *paths: Path) -> Step:
-    kwargs = {"chunk_size": CHUNK} if "process_large_dataset" in label else {}
+    accepted = accepted_parameters(fn)
+    chunked = label.startswith("process_large_dataset")
+    kwargs = (
+        {"chunk_size": CHUNK} if chunked and (accepted is None or "chunk_size" in accepted) else {}
+    )
     folder = paths[0].parent
     with watch_handles(folder) as watch:
         watch.call(fn, *(str(p) for p in paths), **kwargs)

@@ -39,10 +39,12 @@ def probe_inheritance(ctx: GradeContext) -> Measurement:
     folder = ctx.work_dir / "inheritance"
     folder.mkdir(parents=True, exist_ok=True)
     step = "DataValidator(rules with {rule: not_null}).validation_rules"
+    structure = ""
     try:
         validator_class = require(impl, "DataValidator")
         not_null = _not_null_class(impl, validator_class, folder)
         base, concrete = _hierarchy(not_null, impl)
+        structure = _structure_problem(base, concrete)
         custom = make_rule_class(not_null, lambda c: is_own(c, impl))
         step = f"registering the grader's subclass {custom.__name__}({not_null.__name__})"
         how = _register(impl, custom, not_null)
@@ -56,14 +58,9 @@ def probe_inheritance(ctx: GradeContext) -> Measurement:
     except InterfaceError as exc:
         return refusal(exc)
     except Exception as exc:
-        return Measurement.failed(f"{step}: {raised_text(exc, ctx)}")
-    problems = []
-    if len(concrete) < MIN_SUBCLASSES:
-        problems.append(
-            f"{base.__name__} has {len(concrete)} concrete rule subclass(es) "
-            f"({', '.join(sorted(c.__name__ for c in concrete)) or 'none'}); "
-            f"at least {MIN_SUBCLASSES} expected, one per rule type"
-        )
+        first = f"{structure}; " if structure else ""
+        return Measurement.failed(f"{first}{step}: {raised_text(exc, ctx)}")
+    problems = [structure] if structure else []
     problems += _check_run("marked data", marked, EXPECTED_ROWS, passed=False)
     problems += _check_run("unmarked data", plain, set(), passed=True)
     names = ", ".join(sorted(c.__name__ for c in concrete)[:10])
@@ -135,6 +132,16 @@ def _hierarchy(rule_class: type, impl: ModuleType) -> tuple[type, list[type]]:
         id(c): c for c in _subclasses(base) if is_own(c, impl) and not inspect.isabstract(c)
     }
     return base, list(concrete.values())
+
+
+def _structure_problem(base: type, concrete: list[type]) -> str:
+    if len(concrete) >= MIN_SUBCLASSES:
+        return ""
+    names = ", ".join(sorted(c.__name__ for c in concrete)) or "none"
+    return (
+        f"your not_null rule's base class {base.__name__} has {len(concrete)} concrete rule "
+        f"subclass(es) ({names}); at least {MIN_SUBCLASSES} expected, one per rule type"
+    )
 
 
 def _subclasses(cls: type) -> list[type]:
