@@ -34,10 +34,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from gradekit.scorecard import write_atomic
-from stage5_api.loadtest.openloop import run_open_loop
-from stage5_api.loadtest.server import AppTarget, UvicornServer
-from stage5_api.loadtest.wrk import run_wrk, wrk_version
 from stage5_api.services.bundled_model import BUNDLED_KINDS, train_bundled_model
+from stage5_grading.loadtest.openloop import run_open_loop
+from stage5_grading.loadtest.server import AppTarget, UvicornServer
+from stage5_grading.loadtest.wrk import run_wrk, wrk_version
 
 HERE = Path(__file__).resolve().parent
 NAIVE = AppTarget("stage5_api.naive:app")

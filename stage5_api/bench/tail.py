@@ -28,8 +28,8 @@ import typer
 from rich.console import Console
 
 from gradekit.scorecard import write_atomic
-from stage5_api.loadtest.server import AppTarget, UvicornServer
-from stage5_api.loadtest.wrk import run_wrk
+from stage5_grading.loadtest.server import AppTarget, UvicornServer
+from stage5_grading.loadtest.wrk import run_wrk
 
 HERE = Path(__file__).resolve().parent
 BODY = json.dumps({"features": [0.1] * 10})

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stage5_api.loadtest.server import AppTarget, UvicornServer
+from stage5_grading.loadtest.server import AppTarget, UvicornServer
 
 pytestmark = pytest.mark.slow
 

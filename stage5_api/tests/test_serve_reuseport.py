@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from stage5_api.loadtest.server import AppTarget, UvicornServer
+from stage5_grading.loadtest.server import AppTarget, UvicornServer
 
 pytestmark = pytest.mark.slow
 

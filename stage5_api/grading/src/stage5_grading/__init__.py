@@ -1,9 +1,11 @@
-"""The grader of stage5 (``make check-stage5``).
+"""The grader of stage 5 (``make check-stage5``): the roadmap's five criteria on a prediction API.
 
-Moving here from ``stage5_api.grading`` (inside the product); until then it re-exports that module.
+Every criterion runs in its own child process with a time limit (``ctx.isolated``), starts
+the graded server the way its Dockerfile does (:mod:`stage5_grading.launch`) and measures it
+from outside: load tests (:mod:`stage5_grading.loadtest`), its ``/metrics`` and dashboard,
+its CI workflow, Dockerfile and Kubernetes manifests. See ``criteria.py`` for the list.
 """
 
-from stage5_api.grading import *  # noqa: F403
-from stage5_api.grading import DEFAULT_IMPL, MODULE_HINT, TITLE, build_checks
+from stage5_grading.criteria import CRITERIA, DEFAULT_IMPL, MODULE_HINT, TITLE, build_checks
 
-__all__ = ["DEFAULT_IMPL", "MODULE_HINT", "TITLE", "build_checks"]
+__all__ = ["CRITERIA", "DEFAULT_IMPL", "MODULE_HINT", "TITLE", "build_checks"]

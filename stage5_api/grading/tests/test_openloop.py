@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from stage5_api.loadtest.openloop import run_open_loop
+from stage5_grading.loadtest.openloop import run_open_loop
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,6 +4,11 @@ A closed-loop tool waits for an answer before sending again, so a slow server is
 its queueing never shows (coordinated omission). Here request *i* is due at ``t0 + i / rate``
 whatever happened before; its latency is ``answer time - due time``. A request that found no
 free connection waited for one, and that wait is in its latency too.
+
+The generator also reports how late *it* was: ``lag_p99_ms`` is the 99th percentile of the
+delay between a request's due time and the moment the generator got round to it. A late
+generator (a busy machine) inflates every latency it measures, so a grader must not blame
+the server for it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class OpenLoopResult(BaseModel):
     p50_ms: float
     p99_ms: float
     max_ms: float
+    statuses: dict[str, int] = {}
+    lag_p99_ms: float = 0.0
+    generator_cpu_s: float = 0.0
 
 
 async def _connect(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -84,9 +92,12 @@ async def _run(
     skip = int(rate * warmup_s)  # sent at the same rate, not counted (as wrk2 calibrates)
     total = skip + int(rate * duration_s)
     latencies = np.full(total, np.nan)
+    lags = np.full(total, np.nan)
     counts = {"ok": 0, "shed": 0, "failed": 0}
+    statuses: dict[str, int] = {}
 
     async def one(i: int, due: float) -> None:
+        lags[i] = time.perf_counter() - due
         conn = await pool.get()
         try:
             if conn is None:
@@ -97,10 +108,13 @@ async def _run(
             key = "ok" if status == 200 else "shed" if status == 503 else "failed"
             if i >= skip:
                 counts[key] += 1
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
             pool.put_nowait(conn)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
             if i >= skip:
                 counts["failed"] += 1
+                name = type(exc).__name__
+                statuses[name] = statuses.get(name, 0) + 1
             if conn is not None:
                 conn[1].close()
             pool.put_nowait(None)
@@ -109,6 +123,7 @@ async def _run(
     # the generator's own garbage collector is off while it runs: a pause here would be
     # counted as the server's latency.
     pending: set[asyncio.Task[None]] = set()
+    cpu0 = time.process_time()
     t0 = time.perf_counter() + 0.05
     sent = 0
     gc_was_enabled = gc.isenabled()
@@ -131,8 +146,11 @@ async def _run(
         conn = pool.get_nowait()
         if conn is not None:
             conn[1].close()
+    cpu = time.process_time() - cpu0
     measured = latencies[skip:]
     done = measured[~np.isnan(measured)] * 1000
+    lag = lags[skip:]
+    lag = lag[~np.isnan(lag)] * 1000
     return OpenLoopResult(
         rate=rate,
         duration_s=round(elapsed, 3),
@@ -145,6 +163,9 @@ async def _run(
         p50_ms=round(float(np.percentile(done, 50)), 2) if len(done) else float("inf"),
         p99_ms=round(float(np.percentile(done, 99)), 2) if len(done) else float("inf"),
         max_ms=round(float(done.max()), 2) if len(done) else float("inf"),
+        statuses=statuses,
+        lag_p99_ms=round(float(np.percentile(lag, 99)), 2) if len(lag) else 0.0,
+        generator_cpu_s=round(cpu, 2),
     )
 
 

@@ -8,13 +8,14 @@ in ``done()`` with percentiles, max, errors and timeouts. wrk leaves requests sl
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from stage5_api.loadtest.tools import ensure_tool
+from gradekit.tools import ensure_tool
 
 __all__ = ["WrkResult", "run_wrk", "wrk_version"]
 
@@ -70,6 +71,8 @@ class WrkResult(BaseModel):
     statuses: dict[str, int]
     socket_errors: int
     timeouts: int
+    cpu_s: float = 0.0
+    """CPU seconds wrk itself used (user + system): the load generator's share of the machine."""
 
     @property
     def ok(self) -> int:
@@ -126,7 +129,9 @@ def run_wrk(
             str(script),
             url,
         ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()[-400:]}")
@@ -144,4 +149,5 @@ def run_wrk(
         statuses={str(k): int(v) for k, v in raw["statuses"].items()},
         socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"],
         timeouts=raw["timeouts"],
+        cpu_s=round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
     )

@@ -1,4 +1,4 @@
-"""``python -m stage5_api.loadtest serve-lb``: replicas behind nginx until Ctrl-C."""
+"""``python -m stage5_grading.loadtest serve-lb``: replicas behind nginx until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from stage5_api.loadtest.lb import LoadBalancedCluster
-from stage5_api.loadtest.server import AppTarget
+from stage5_grading.loadtest.lb import LoadBalancedCluster
+from stage5_grading.loadtest.server import AppTarget
 
 app = typer.Typer(help="Stage 5 load-test rigs.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def serve_lb(
     target: Annotated[str, typer.Option(help="module:app")] = "stage5_api.main:app",
 ) -> None:
     """Start REPLICAS uvicorn processes and nginx in front of them, on loopback."""
-    with LoadBalancedCluster(AppTarget(target), replicas=replicas, port=port) as lb:
+    with LoadBalancedCluster.of_target(AppTarget(target), replicas=replicas, port=port) as lb:
         ports = ", ".join(str(r.port) for r in lb.replicas)
         typer.echo(f"nginx on {lb.url} -> replicas on ports {ports}; config in {lb.work_dir}")
         typer.echo("Ctrl-C stops nginx and drains the replicas.")
@@ -33,10 +33,10 @@ def serve_lb(
 
 @app.command()
 def version() -> None:
-    """Print the package version (a second command keeps typer's subcommand syntax)."""
-    from stage5_api import __version__
+    """Print the grader's version (a second command keeps typer's subcommand syntax)."""
+    from importlib.metadata import version as dist_version
 
-    typer.echo(__version__)
+    typer.echo(dist_version("stage5-grading"))
 
 
 if __name__ == "__main__":
