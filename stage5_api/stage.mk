@@ -16,7 +16,7 @@ serve-stage5: setup ## Run the prediction API on 127.0.0.1:$(STAGE5_PORT) (async
 
 .PHONY: serve-lb
 serve-lb: setup ## N replicas behind nginx on 127.0.0.1:$(STAGE5_LB_PORT) (installs nginx with apt-get if missing)
-	$(RUN) python -m stage5_api.loadtest serve-lb --replicas $(STAGE5_REPLICAS) --port $(STAGE5_LB_PORT)
+	$(RUN) python -m stage5_grading.loadtest serve-lb --replicas $(STAGE5_REPLICAS) --port $(STAGE5_LB_PORT)
 
 .PHONY: validate-deploy
 validate-deploy: setup ## Validate deploy/ offline: hadolint, kubernetes-validate --strict, compose and workflow schemas

@@ -1,4 +1,4 @@
-"""The grader's shape, the nginx config it generates, the exercise skeleton, and __all__."""
+"""The grader's shape, the exercise skeleton, and the public modules' ``__all__``."""
 
 from __future__ import annotations
 
@@ -8,46 +8,32 @@ from pathlib import Path
 
 import httpx
 
+import stage5_grading
+from gradekit.criterion import Criterion
 from gradekit.stages import STAGES, GradeContext
-from stage5_api import grading
-from stage5_api.loadtest.lb import nginx_config
-from stage5_api.loadtest.wrk import WrkResult
 
-STAGE_DIR = Path(__file__).resolve().parents[1]
+STAGE_DIR = Path(__file__).resolve().parents[2]
 
 
-def _context(work_dir: Path) -> GradeContext:
-    """The grading context ``make check-stage5`` builds for our own implementation."""
+def _context(work_dir: Path, impl: str = "") -> GradeContext:
+    """The grading context ``make check-stage5`` builds."""
     return GradeContext(
         stage=STAGES["stage5"],
-        impl_spec="",
-        default_impl=grading.DEFAULT_IMPL,
-        module_hint=grading.MODULE_HINT,
+        impl_spec=impl,
+        default_impl=stage5_grading.DEFAULT_IMPL,
+        module_hint=stage5_grading.MODULE_HINT,
         work_dir=work_dir,
     )
 
 
 def test_grader_declares_the_five_roadmap_criteria(tmp_path: Path) -> None:
-    ctx = _context(tmp_path)
-    checks = grading.build_checks(ctx)
-    assert [c.criterion.id for c in checks] == [
-        "latency",
-        "concurrency",
-        "availability",
-        "monitoring",
-        "cicd",
-    ]
-    assert all(c.criterion.title_ko for c in checks)
-    assert grading.DEFAULT_IMPL == "stage5_api.main" and grading.MODULE_HINT == "main"
-
-
-def test_nginx_config_balances_all_replicas_and_retries(tmp_path: Path) -> None:
-    text = nginx_config(8080, [9001, 9002, 9003], tmp_path)
-    assert "listen 127.0.0.1:8080" in text
-    for port in (9001, 9002, 9003):
-        assert f"server 127.0.0.1:{port} max_fails=1" in text
-    assert "proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent" in text
-    assert f"pid {tmp_path}/nginx.pid" in text
+    checks = stage5_grading.build_checks(_context(tmp_path))
+    ids = ["latency", "concurrency", "availability", "monitoring", "cicd"]
+    assert [c.criterion.id for c in checks] == ids
+    assert list(stage5_grading.CRITERIA) == ids
+    assert all(isinstance(c, Criterion) and c.title_ko for c in stage5_grading.CRITERIA.values())
+    assert stage5_grading.DEFAULT_IMPL == "stage5_api.main"
+    assert stage5_grading.MODULE_HINT == "main"
 
 
 async def test_exercise_skeleton_fails_cleanly() -> None:
@@ -63,64 +49,66 @@ async def test_exercise_skeleton_fails_cleanly() -> None:
     assert response.status_code != 200  # the TODO returns nothing: no PredictionResponse
 
 
+def test_exercise_skeleton_has_the_documented_layout() -> None:
+    exercise = STAGE_DIR / "exercise"
+    for name in (
+        "main.py",
+        "Dockerfile",
+        "requirements.txt",
+        ".github/workflows/ci.yml",
+        "k8s/deployment.yaml",
+        "tests/test_api.py",
+        "README.md",
+    ):
+        assert (exercise / name).is_file(), name
+
+
+def test_the_product_holds_no_grader_or_load_rig() -> None:
+    src = STAGE_DIR / "src" / "stage5_api"
+    assert not (src / "grading.py").exists()
+    assert not (src / "loadtest").exists()
+    for path in src.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if words[:1] in (["import"], ["from"]) and len(words) > 1:
+                assert words[1].split(".")[0] not in ("gradekit", "stage5_grading"), path
+
+
+def _isort_style(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
 def test_public_modules_declare_sorted_all() -> None:
     names = [
-        "stage5_api",
-        "stage5_api.errors",
-        "stage5_api.models",
-        "stage5_api.core.config",
-        "stage5_api.services.batcher",
-        "stage5_api.services.cache",
-        "stage5_api.services.model_store",
-        "stage5_api.services.registry",
-        "stage5_api.services.jobs",
-        "stage5_api.services.paths",
-        "stage5_api.services.metrics",
-        "stage5_api.loadtest.wrk",
-        "stage5_api.loadtest.openloop",
-        "stage5_api.loadtest.lb",
-        "stage5_api.loadtest.server",
+        "stage5_grading",
+        "stage5_grading.ci_run",
+        "stage5_grading.cpu",
+        "stage5_grading.criteria",
+        "stage5_grading.dashboard",
+        "stage5_grading.dockerfile",
+        "stage5_grading.launch",
+        "stage5_grading.layout",
+        "stage5_grading.manifests",
+        "stage5_grading.metrics_text",
+        "stage5_grading.options",
+        "stage5_grading.probes_availability",
+        "stage5_grading.probes_cicd",
+        "stage5_grading.probes_concurrency",
+        "stage5_grading.probes_latency",
+        "stage5_grading.probes_monitoring",
+        "stage5_grading.serving",
+        "stage5_grading.workflow",
+        "stage5_grading.loadtest.burst",
+        "stage5_grading.loadtest.lb",
+        "stage5_grading.loadtest.openloop",
+        "stage5_grading.loadtest.proxy",
+        "stage5_grading.loadtest.server",
+        "stage5_grading.loadtest.wrk",
     ]
     for name in names:
         module = importlib.import_module(name)
         exported = module.__all__
-        assert exported == sorted(exported, key=str.casefold) or exported == sorted(exported), name
+        assert exported in (sorted(exported), sorted(exported, key=_isort_style)), name
         for attr in exported:
             assert hasattr(module, attr), (name, attr)
-
-
-def _wrk(rps: float, p99_ms: float, requests: int) -> WrkResult:
-    return WrkResult(
-        connections=1000,
-        duration_s=10.0,
-        requests=requests,
-        rps=rps,
-        p50_ms=50.0,
-        p90_ms=80.0,
-        p99_ms=p99_ms,
-        max_ms=400.0,
-        statuses={"200": requests},
-        socket_errors=0,
-        timeouts=0,
-    )
-
-
-def test_scorecard_explains_the_closed_loop_figure(tmp_path: Path) -> None:
-    ctx = _context(tmp_path)
-    session = grading._Session(ctx)
-    session.cpu = {"server_cpu_s": 10.0, "machine_cpu_s": 18.0}
-    gc_line = 'stage5_gc_pause_seconds_{}{{generation="2"}} {}'
-    session.metrics_before = "\n".join([gc_line.format("count", 3), gc_line.format("sum", 0.5)])
-    session.metrics_after = "\n".join([gc_line.format("count", 7), gc_line.format("sum", 1.7)])
-    explained = grading._explain_closed_loop(session, _wrk(5000.0, 600.0, 50_000))
-    assert explained["little_mean_ms"] == 200.0  # 1000 in flight / 5000 req/s
-    assert explained["p99_over_mean"] == 3.0
-    assert explained["rps_needed_for_100ms"] == 10_000
-    assert explained["server_cpu_us_per_request"] == 200.0
-    assert explained["gc_pauses"]["2"]["count"] == 4
-    assert "gen2: 4 (1200 ms)" in explained["text"]
-    assert "everything else (wrk, other processes) 8.0 s" in explained["text"]
-
-
-def test_gc_pauses_are_empty_for_an_app_without_the_metric() -> None:
-    assert grading._gc_pauses("", "stage5_http_requests_total 3") == {}

@@ -11,15 +11,13 @@ from gradekit.criterion import Comparison, Criterion
 from gradekit.runner import Check
 from gradekit.stages import GradeContext
 from stage5_grading.options import Options
+from stage5_grading.serving import STARTUP_S
 
 __all__ = ["CRITERIA", "DEFAULT_IMPL", "MODULE_HINT", "TITLE", "build_checks"]
 
 TITLE = "Stage 5 — API serving & deployment: FastAPI prediction service"
 DEFAULT_IMPL = "stage5_api.main"
 MODULE_HINT: str | None = "main"
-
-# Time a server may take to start (import, model loading), per start.
-STARTUP_S = 90.0
 
 CRITERIA: dict[str, Criterion] = {
     c.id: c

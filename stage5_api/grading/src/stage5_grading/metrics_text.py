@@ -155,13 +155,16 @@ def _family(name: str) -> str:
     return name
 
 
-def _groups(samples: list[Sample]) -> dict[str, dict[str, float]]:
-    """For every grouping the grader tries, its members' summed values."""
+def _groups(samples: list[Sample]) -> tuple[dict[str, dict[str, float]], set[tuple[str, str]]]:
+    """For every grouping the grader tries, its members' summed values; and the groups of one
+    series only (the same as that series: not reported twice)."""
     groups: dict[str, dict[str, float]] = {}
+    members: dict[tuple[str, str], int] = {}
 
     def add(kind: str, label: str, value: float) -> None:
         groups.setdefault(kind, {})
         groups[kind][label] = groups[kind].get(label, 0.0) + value
+        members[kind, label] = members.get((kind, label), 0) + 1
 
     for s in samples:
         if s.name.endswith(("_bucket", "_created", "_sum", "_gsum")):
@@ -170,18 +173,21 @@ def _groups(samples: list[Sample]) -> dict[str, dict[str, float]]:
         if any("predict" in v.lower() for _, v in s.labels) or "predict" in s.name.lower():
             add("predict", s.name + '{…"predict"…}', s.value)
         add("family", s.name + "{…all…}", s.value)
-    return groups
+    single = {key for key, count in members.items() if key[0] != "series" and count == 1}
+    return groups, single
 
 
 def find_growth(
     before: list[Sample], after: list[Sample], *, low: float, high: float
 ) -> tuple[list[Growth], list[Growth]]:
     """(what grew by low..high between the scrapes, the nearest misses for the evidence)."""
-    b, a = _groups(before), _groups(after)
+    (b, _), (a, single) = _groups(before), _groups(after)
     hits: list[Growth] = []
     misses: list[Growth] = []
     for kind, members in a.items():
         for label, value in members.items():
+            if (kind, label) in single:
+                continue
             delta = value - b.get(kind, {}).get(label, 0.0)
             growth = Growth(label, delta, _family(label.split("{")[0]))
             if low <= delta <= high:

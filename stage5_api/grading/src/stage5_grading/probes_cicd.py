@@ -33,7 +33,7 @@ from stage5_grading.dockerfile import parse_dockerfile
 from stage5_grading.launch import dockerfile_plan
 from stage5_grading.layout import REPO, ImplFiles, impl_files
 from stage5_grading.loadtest.lb import RedisServer
-from stage5_grading.loadtest.server import http_status
+from stage5_grading.loadtest.server import StartTimeout, http_status
 from stage5_grading.manifests import deployment_problems, load_manifests, validate_schemas
 from stage5_grading.options import Options
 from stage5_grading.serving import READY_PATHS, ServerProblem, smoke, start_plan
@@ -48,6 +48,7 @@ class _Findings:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.facts: list[str] = []
+        self.unjudged: list[str] = []
 
 
 def _tool(name: str) -> str:
@@ -303,6 +304,10 @@ def _judge_dockerfile_and_manifests(ctx: GradeContext, files: ImplFiles, f: _Fin
                         path: http_status(server.url + path) for path in _probe_paths(objects)
                     }
                     answers = statuses.get
+            except StartTimeout as exc:
+                (f.unjudged if exc.starved else f.problems).append(
+                    f"the image's command {plan.describe()} did not start in time: {exc}"
+                )
             except (ProcessStartError, ServerProblem) as exc:
                 f.problems.append(
                     f"the image's command {plan.describe()} does not serve predictions when "
@@ -368,9 +373,14 @@ def probe_cicd(ctx: GradeContext) -> Measurement:
         + "; ".join(f.facts)
         + ". The image itself is not built on this machine."
     )
+    details = {"problems": f.problems, "facts": f.facts, "unjudged": f.unjudged}
+    if f.unjudged and not f.problems:
+        return Measurement(
+            value=None,
+            inconclusive="the machine was too busy: " + "; ".join(f.unjudged),
+            evidence=evidence,
+            details=details,
+        )
     return Measurement(
-        value=not f.problems,
-        passed=not f.problems,
-        evidence=evidence,
-        details={"problems": f.problems, "facts": f.facts},
+        value=not f.problems, passed=not f.problems, evidence=evidence, details=details
     )

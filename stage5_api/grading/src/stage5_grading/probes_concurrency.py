@@ -28,7 +28,14 @@ from stage5_grading.loadtest.lb import RedisServer
 from stage5_grading.loadtest.wrk import WrkResult, run_wrk
 from stage5_grading.metrics_text import parse_prometheus
 from stage5_grading.options import Options
-from stage5_grading.serving import N_FEATURES, ServerProblem, prediction_of, rows, running_server
+from stage5_grading.serving import (
+    N_FEATURES,
+    MachineBusy,
+    ServerProblem,
+    prediction_of,
+    rows,
+    running_server,
+)
 
 __all__ = ["compare_answers", "explain_closed_loop", "probe_concurrency"]
 
@@ -147,6 +154,8 @@ def probe_concurrency(ctx: GradeContext) -> Measurement:
             started = run.describe()
     except ServerProblem as exc:
         return Measurement.failed(str(exc), source=ErrorSource.IMPLEMENTATION)
+    except MachineBusy as exc:
+        return exc.measurement()
     statuses, wrong = compare_answers(together, alone)
     not_ok = sum(n for code, n in statuses.items() if code != "200")
     alone_bad = sum(1 for a in alone if a.status != 200)

@@ -15,7 +15,7 @@ from stage5_grading.cpu import CpuMeter, judge_timing
 from stage5_grading.loadtest.lb import RedisServer
 from stage5_grading.loadtest.openloop import run_open_loop
 from stage5_grading.options import Options
-from stage5_grading.serving import ServerProblem, rows, running_server
+from stage5_grading.serving import MachineBusy, ServerProblem, rows, running_server
 
 __all__ = ["probe_latency"]
 
@@ -41,6 +41,8 @@ def probe_latency(ctx: GradeContext) -> Measurement:
             started = run.describe()
     except ServerProblem as exc:
         return Measurement.failed(str(exc), source=ErrorSource.IMPLEMENTATION)
+    except MachineBusy as exc:
+        return exc.measurement()
     errors = {
         code: n
         for code, n in result.statuses.items()

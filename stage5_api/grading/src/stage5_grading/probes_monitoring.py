@@ -31,7 +31,7 @@ from stage5_grading.metrics_text import (
     sample_names,
 )
 from stage5_grading.options import Options
-from stage5_grading.serving import Running, ServerProblem, rows, running_server
+from stage5_grading.serving import MachineBusy, Running, ServerProblem, rows, running_server
 
 __all__ = ["probe_monitoring"]
 
@@ -143,6 +143,8 @@ def probe_monitoring(ctx: GradeContext) -> Measurement:
             files = run.files
     except ServerProblem as exc:
         return Measurement.failed(str(exc), source=ErrorSource.IMPLEMENTATION)
+    except MachineBusy as exc:
+        return exc.measurement()
     fmt, before = parse_metrics(before_text, ctype)
     _, after = parse_metrics(after_text, ctype)
     hits, misses = find_growth(before, after, low=answered, high=answered + 4)

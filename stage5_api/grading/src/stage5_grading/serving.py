@@ -22,16 +22,18 @@ import httpx
 
 from gradekit.errors import ProcessStartError
 from gradekit.processes import free_port
+from gradekit.result import Measurement
 from gradekit.stages import GradeContext
 from stage5_grading.launch import LaunchPlan, default_plan, dockerfile_plan
 from stage5_grading.layout import ImplFiles, impl_files
 from stage5_grading.loadtest.lb import RedisServer
-from stage5_grading.loadtest.server import ServerProcess
+from stage5_grading.loadtest.server import ServerProcess, StartTimeout
 from stage5_grading.options import Options
 
 __all__ = [
     "N_FEATURES",
     "READY_PATHS",
+    "MachineBusy",
     "Running",
     "ServerProblem",
     "prediction_of",
@@ -43,11 +45,24 @@ __all__ = [
 
 N_FEATURES = 10
 READY_PATHS = ("/ready", "/health")
-STARTUP_S = 90.0
+STARTUP_S = 180.0  # a server may take this long to start (imports, model); more is a hang
 
 
 class ServerProblem(Exception):
     """The graded server did not start or did not answer a prediction: the learner's fault."""
+
+
+class MachineBusy(Exception):
+    """The server could not start in time because the machine starved it: inconclusive."""
+
+    def measurement(self) -> Measurement:
+        """The inconclusive verdict that says so."""
+        return Measurement(
+            value=None,
+            inconclusive=f"the machine was too busy to start the server in time ({self}); run "
+            "it again on a quiet machine",
+            evidence="",
+        )
 
 
 def rows(n: int, seed: int = 5) -> list[str]:
@@ -171,6 +186,10 @@ def running_server(
                 log_path=ctx.work_dir / f"{name}-server.log",
                 ready_paths=ready_paths,
             )
+        except StartTimeout as exc:
+            if exc.starved:
+                raise MachineBusy(str(exc)) from exc
+            notes.append(f"the Dockerfile's command did not start here ({exc}); see cicd")
         except ProcessStartError as exc:
             notes.append(f"the Dockerfile's command did not start here ({exc}); see cicd")
     if server is None or plan is None:
@@ -183,6 +202,10 @@ def running_server(
                 log_path=ctx.work_dir / f"{name}-server-default.log",
                 ready_paths=ready_paths,
             )
+        except StartTimeout as exc:
+            if exc.starved:
+                raise MachineBusy(str(exc)) from exc
+            raise ServerProblem(f"the server did not start: {exc}") from exc
         except ProcessStartError as exc:
             raise ServerProblem(f"the server did not start: {exc}") from exc
     running = Running(server=server, plan=plan, files=files, notes=notes)

@@ -49,7 +49,7 @@ _ROLES: dict[str, tuple[str, ...]] = {
     ),
     "push": (r"\bdocker\s+push\b", r"\bpodman\s+push\b", r"\bbuildx\s+build\b.*--push\b"),
     "deploy": (
-        r"\bkubectl\s+(apply|set\s+image|rollout)\b",
+        r"\bkubectl\b.*\b(apply|set\s+image|rollout)\b",
         r"\bhelm\s+(upgrade|install)\b",
         r"\bkustomize\s+build\b.*\|\s*kubectl",
     ),

@@ -24,7 +24,43 @@ import psutil
 from gradekit.errors import ProcessStartError
 from gradekit.processes import free_port, stop_tree
 
-__all__ = ["AppTarget", "ServerProcess", "UvicornServer", "free_port", "http_status"]
+__all__ = [
+    "AppTarget",
+    "ServerProcess",
+    "StartTimeout",
+    "UvicornServer",
+    "free_port",
+    "http_status",
+]
+
+# A server whose processes waited more than this share of its start-up for a CPU was starved
+# by its neighbours: not being ready in time then says nothing about the server.
+STARVED_SHARE = 0.25
+
+
+class StartTimeout(ProcessStartError):
+    """The server was still running but not ready in time; ``starved`` says whether the machine
+    kept it from running (its processes waited for a CPU) rather than the server itself."""
+
+    def __init__(self, message: str, *, starved: bool) -> None:
+        super().__init__(message)
+        self.starved = starved
+
+
+def _runqueue_wait(pids: list[int]) -> float:
+    """Seconds the threads of ``pids`` waited for a CPU so far (``/proc/*/schedstat``)."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
 
 
 def http_status(url: str, timeout_s: float = 2.0) -> int | None:
@@ -121,6 +157,13 @@ class ServerProcess:
             self.ready_path_used = self._wait_ready()
             if self.listeners > 1:
                 self._wait_for_listeners()
+        except StartTimeout as exc:
+            self.stop()
+            raise StartTimeout(
+                f"the server did not become ready: {exc}; command: {' '.join(self.command())}"
+                + self.log_tail(),
+                starved=exc.starved,
+            ) from exc
         except ProcessStartError as exc:
             self.stop()
             raise ProcessStartError(
@@ -132,7 +175,8 @@ class ServerProcess:
 
     def _wait_ready(self) -> str | None:
         assert self.proc is not None
-        deadline = time.monotonic() + self.startup_timeout_s
+        started = time.monotonic()
+        deadline = started + self.startup_timeout_s
         last: dict[str, int | None] = {}
         while True:
             if self.proc.poll() is not None:

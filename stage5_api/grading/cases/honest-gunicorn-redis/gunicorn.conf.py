@@ -1,0 +1,5 @@
+bind = "0.0.0.0:8080"
+workers = 2
+worker_class = "uvicorn.workers.UvicornWorker"
+graceful_timeout = 20
+accesslog = None
