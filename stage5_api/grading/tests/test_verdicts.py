@@ -98,8 +98,11 @@ def test_timing_verdicts() -> None:
     costly = _cpu(30, 58, 30, 60)
     assert judge_timing(False, costly, requests=1500, rate=2000).status == "fail"
     # a late load generator measures itself
-    lagging = judge_timing(False, quiet_blocked, requests=60000, generator_lag_ms=300)
+    lagging = judge_timing(False, quiet_blocked, requests=60000, generator_lag_ms=300, excess_ms=80)
     assert lagging.status == "inconclusive" and "generator" in lagging.reason
+    # ... but not a miss far bigger than its lag
+    late = judge_timing(False, quiet_blocked, requests=60000, generator_lag_ms=300, excess_ms=9000)
+    assert late.status == "fail"
 
 
 @pytest.mark.parametrize(

@@ -115,23 +115,32 @@ def _servers(
     return servers
 
 
-def _working_plan(files: ImplFiles, ctx: GradeContext, redis_url: str) -> tuple[LaunchPlan, str]:
-    """The Dockerfile's plan if one replica of it starts here, else the default plan."""
+def _start_one(plan: LaunchPlan, ctx: GradeContext, redis_url: str) -> ServerProcess:
+    """One server of ``plan`` started (MachineBusy if the machine starved its start)."""
+    server = _servers(plan, 1, ctx, redis_url, READY_PATHS)[0]
+    try:
+        return server.start()
+    except StartTimeout as exc:
+        if exc.starved:
+            raise MachineBusy(str(exc)) from exc
+        raise
+
+
+def _first_server(
+    files: ImplFiles, ctx: GradeContext, redis_url: str
+) -> tuple[LaunchPlan, ServerProcess]:
+    """A started server of the Dockerfile's plan, else of the default plan (its source says why)."""
     plan, why = dockerfile_plan(files)
     if plan is not None:
-        trial = _servers(plan, 1, ctx, redis_url, READY_PATHS)[0]
         try:
-            trial.start()
-            return plan, ""
-        except StartTimeout as exc:
-            if exc.starved:
-                raise MachineBusy(str(exc)) from exc
-            why = f"the Dockerfile's command did not start here ({exc}); see cicd"
+            return plan, _start_one(plan, ctx, redis_url)
         except ProcessStartError as exc:
             why = f"the Dockerfile's command did not start here ({exc}); see cicd"
-        finally:
-            trial.stop()
-    return default_plan(files, Options.of(ctx).workers, why), why
+    plan = default_plan(files, Options.of(ctx).workers, why)
+    try:
+        return plan, _start_one(plan, ctx, redis_url)
+    except ProcessStartError as exc:
+        raise ServerProblem(f"the server did not start: {exc}") from exc
 
 
 class _Chaos:
@@ -184,17 +193,9 @@ def probe_availability(ctx: GradeContext) -> Measurement:
     segments: list[tuple[float, float, WrkResult]] = []
     try:
         with RedisServer() as redis:
-            plan, _ = _working_plan(files, ctx, redis.url)
-            first = _servers(plan, 1, ctx, redis.url, READY_PATHS)[0]
+            plan, first = _first_server(files, ctx, redis.url)
             try:
-                first.start()
                 readiness, readiness_text = _readiness(files, first)
-            except StartTimeout as exc:
-                if exc.starved:
-                    raise MachineBusy(str(exc)) from exc
-                raise ServerProblem(f"the server did not start: {exc}") from exc
-            except ProcessStartError as exc:
-                raise ServerProblem(f"the server did not start: {exc}") from exc
             finally:
                 first.stop()
             paths = (readiness.path,) if readiness.path else READY_PATHS

@@ -72,6 +72,7 @@ def probe_latency(ctx: GradeContext) -> Measurement:
         requests=total,
         rate=o.rate,
         generator_lag_ms=result.lag_p99_ms,
+        excess_ms=result.p99_ms - P99_LIMIT_MS if result.failed == 0 else None,
     )
     shortened = o.shortened("rate", "latency_duration")
     note = (

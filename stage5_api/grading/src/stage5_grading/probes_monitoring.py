@@ -24,6 +24,7 @@ from stage5_grading.loadtest.lb import RedisServer
 from stage5_grading.loadtest.proxy import LoggingProxy
 from stage5_grading.metrics_text import (
     Growth,
+    Sample,
     declared_names,
     find_growth,
     parse_metrics,
@@ -36,6 +37,7 @@ from stage5_grading.serving import MachineBusy, Running, ServerProblem, rows, ru
 __all__ = ["probe_monitoring"]
 
 DASHBOARD = "/dashboard"
+SCRAPES = 6
 _LATENCY_WORDS = ("latency", "duration", "seconds", "time", "_ms")
 
 
@@ -57,6 +59,21 @@ def _latency_growth(hits: list[Growth], types: dict[str, str], fmt: str) -> list
         if h.what.split("{")[0].endswith("_count")
         and types.get(h.family) in ("histogram", "summary")
     ]
+
+
+def _disagreements(hits: list[Growth], scrapes: list[list[Sample]]) -> str:
+    """The first counted series whose value differs between scrapes, as text; else ""."""
+    for hit in hits:
+        if "{…" in hit.what:
+            continue
+        values = [
+            next((s.value for s in samples if s.key == hit.what), 0.0)
+            for samples in scrapes
+            if samples  # a failed scrape says nothing
+        ]
+        if len(set(values)) > 1:
+            return f"{hit.what}: {', '.join(f'{v:g}' for v in values)}"
+    return ""
 
 
 class _Background:
@@ -134,10 +151,14 @@ def probe_monitoring(ctx: GradeContext) -> Measurement:
                     evidence=f"GET /metrics answered {status} {before_text[:150]!r}: expected "
                     "200 with Prometheus text (prometheus_client) or JSON. " + run.describe(),
                 )
-            replies = send_all(run.url + "/predict", rows(n, seed=21), concurrency=20)
+            replies = send_all(
+                run.url + "/predict", rows(n, seed=21), concurrency=20, keep_alive=False
+            )
             answered = sum(1 for r in replies if r.status is not None)
             time.sleep(1.0)
-            _, after_text, _ = _scrape(run.url)
+            # several scrapes, each on a new connection: every worker must tell the same count
+            after_texts = [_scrape(run.url)[1] for _ in range(SCRAPES)]
+            after_text = after_texts[0]
             html_live, html_text = _html_dashboard(ctx, run)
             started = run.describe()
             files = run.files
@@ -150,8 +171,18 @@ def probe_monitoring(ctx: GradeContext) -> Measurement:
     hits, misses = find_growth(before, after, low=answered, high=answered + 4)
     latency = _latency_growth(hits, prometheus_types(after_text), fmt)
     problems: list[str] = []
+    disagree = _disagreements(hits, [parse_metrics(t, ctype)[1] for t in after_texts])
+    if disagree:
+        problems.append(
+            f"{SCRAPES} scrapes of /metrics right after the load disagree ({disagree}): each "
+            "scrape shows one worker's own counts — with several workers, use "
+            "prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR is set)"
+        )
+        hits, latency = [], []
     if fmt == "unknown":
         problems.append("/metrics is neither Prometheus text nor JSON with numbers")
+    elif disagree:
+        pass
     elif not hits:
         near = ", ".join(f"{m.what} +{m.delta:g}" for m in misses) or "nothing grew"
         problems.append(
@@ -181,7 +212,7 @@ def probe_monitoring(ctx: GradeContext) -> Measurement:
             "dashboards/ in your folder"
         )
     elif not any(dashboards):
-        problems.append("the dashboard is not live")
+        problems.append("no working dashboard (see below)")
     counted_text = (
         ", ".join(f"{h.what} +{h.delta:g}" for h in hits[:4]) if hits else "nothing counted them"
     )

@@ -59,7 +59,12 @@ def _request(host: str, port: int, path: str, body: bytes) -> bytes:
 
 
 async def _run(
-    url: str, bodies: list[bytes], concurrency: int, timeout_s: float, simultaneous: bool
+    url: str,
+    bodies: list[bytes],
+    concurrency: int,
+    timeout_s: float,
+    simultaneous: bool,
+    keep_alive: bool,
 ) -> list[Reply]:
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
@@ -96,7 +101,7 @@ async def _run(
                     replies[i] = Reply(
                         status=status, body=body, latency_s=time.perf_counter() - started
                     )
-                    if not keep:
+                    if not (keep and keep_alive):
                         conn[1].close()
                         conn = None
                 except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -122,12 +127,17 @@ def send_all(
     concurrency: int = 50,
     timeout_s: float = 30.0,
     simultaneous: bool = False,
+    keep_alive: bool = True,
 ) -> list[Reply]:
-    """POST each of ``bodies`` to ``url`` once; the replies in the same order."""
+    """POST each of ``bodies`` to ``url`` once; the replies in the same order.
+
+    ``keep_alive=False`` opens a new connection for every request, so a server with several
+    workers spreads them over all of its workers.
+    """
     if concurrency < 1 or not bodies:
         raise ValueError(
             f"send_all(concurrency={concurrency}, {len(bodies)} bodies): concurrency must be "
             "positive and bodies not empty"
         )
     encoded = [b.encode() for b in bodies]
-    return asyncio.run(_run(url, encoded, concurrency, timeout_s, simultaneous))
+    return asyncio.run(_run(url, encoded, concurrency, timeout_s, simultaneous, keep_alive))

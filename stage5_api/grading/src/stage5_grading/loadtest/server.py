@@ -197,8 +197,12 @@ class ServerProcess:
                 said = ", ".join(
                     f"{p} → {s if s is not None else 'no answer'}" for p, s in last.items()
                 )
-                raise ProcessStartError(
-                    f"not ready within {self.startup_timeout_s:g} s (last answers: {said})"
+                wait = _runqueue_wait(self.pids())
+                elapsed = time.monotonic() - started
+                raise StartTimeout(
+                    f"not ready within {self.startup_timeout_s:g} s (last answers: {said}; its "
+                    f"processes waited {wait:.0f} s for a CPU)",
+                    starved=wait > STARVED_SHARE * elapsed,
                 )
             time.sleep(0.2)
 
@@ -211,13 +215,19 @@ class ServerProcess:
 
     def _wait_for_listeners(self) -> None:
         assert self.proc is not None
-        deadline = time.monotonic() + self.startup_timeout_s
+        started = time.monotonic()
+        deadline = started + self.startup_timeout_s
         while self.listening_processes() < self.listeners:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise ProcessStartError(
-                    f"only {self.listening_processes()} of {self.listeners} workers listen on "
-                    f"port {self.port}",
-                    returncode=self.proc.returncode,
+            message = (
+                f"only {self.listening_processes()} of {self.listeners} workers listen on "
+                f"port {self.port}"
+            )
+            if self.proc.poll() is not None:
+                raise ProcessStartError(message, returncode=self.proc.returncode)
+            if time.monotonic() > deadline:
+                wait = _runqueue_wait(self.pids())
+                raise StartTimeout(
+                    message, starved=wait > STARVED_SHARE * (time.monotonic() - started)
                 )
             time.sleep(0.1)
 
