@@ -186,12 +186,11 @@ def probe_concurrency(ctx: GradeContext) -> Measurement:
         not_ok > 0
         or bool(wrong)
         or closed.failed - closed.timeouts > 0
-        or shed_share >= SHED_LIMIT
-        or closed.ok == 0
+        or (total > 0 and shed_share >= SHED_LIMIT)
     )
     if hard:
         return Measurement(value=failures, passed=False, evidence=evidence, details=details)
-    met = closed.timeouts == 0
+    met = closed.timeouts == 0 and closed.ok > 0
     verdict = judge_timing(met, cpu, requests=closed.requests)
     if verdict.status == "inconclusive":
         return Measurement(
