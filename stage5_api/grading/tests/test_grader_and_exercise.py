@@ -97,6 +97,7 @@ def test_public_modules_declare_sorted_all() -> None:
         "stage5_grading.probes_concurrency",
         "stage5_grading.probes_latency",
         "stage5_grading.probes_monitoring",
+        "stage5_grading.record",
         "stage5_grading.serving",
         "stage5_grading.workflow",
         "stage5_grading.loadtest.burst",

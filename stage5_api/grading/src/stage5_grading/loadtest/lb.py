@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import psutil
+
 from gradekit.errors import ProcessStartError
 from gradekit.processes import free_port, kill_tree
 from gradekit.tools import ensure_tool
@@ -289,6 +291,16 @@ class LoadBalancedCluster:
     def pids(self) -> list[int]:
         """Process ids of every replica's tree."""
         return [pid for r in self.replicas for pid in r.pids()]
+
+    def nginx_pids(self) -> list[int]:
+        """nginx's master and workers."""
+        if self.nginx is None or self.nginx.poll() is not None:
+            return []
+        try:
+            root = psutil.Process(self.nginx.pid)
+            return [root.pid, *(c.pid for c in root.children(recursive=True))]
+        except psutil.Error:
+            return []
 
     def stop(self) -> None:
         """Stop the prober and nginx, then drain and stop every replica."""

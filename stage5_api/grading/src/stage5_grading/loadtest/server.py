@@ -107,7 +107,7 @@ class ServerProcess:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
         ready_paths: tuple[str, ...] = ("/health",),
-        startup_timeout_s: float = 90.0,
+        startup_timeout_s: float = 180.0,
         log_path: Path | None = None,
         listeners: int = 1,
     ) -> None:
@@ -309,7 +309,7 @@ class UvicornServer(ServerProcess):
         loop: str = "asyncio",
         env: dict[str, str] | None = None,
         ready_path: str = "/health",
-        startup_timeout_s: float = 90.0,
+        startup_timeout_s: float = 180.0,
         log_path: Path | None = None,
         reuseport: bool = True,
     ) -> None:
