@@ -43,7 +43,7 @@ def test_connections_are_spread_over_the_workers(tmp_path: Path) -> None:
     with server:
         workers = _workers(server)
         assert len(workers) == 2
-        assert server._listening_workers() == 2  # start() returns once every worker listens
+        assert server.listening_processes() == 2  # start() returns once every worker listens
         clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(200)]
         try:
             request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"

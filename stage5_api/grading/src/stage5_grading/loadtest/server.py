@@ -242,9 +242,11 @@ class ServerProcess:
             return []
 
     def listening_processes(self) -> int:
-        """How many of the server's processes listen on its port."""
+        """How many of the server's workers listen on its port (the process itself if it has
+        no workers: a parent that only hands sockets to its workers is not counted)."""
+        procs = self.processes()
         count = 0
-        for proc in self.processes():
+        for proc in procs[1:] or procs:
             try:
                 conns = proc.net_connections("tcp")
             except psutil.Error:
