@@ -1,7 +1,7 @@
 ##@ Stage 4 — pipelines (Airflow 3 & Prefect 3)
 
 S4_DATA := data/stage4
-# a throw-away home works too: make airflow-standalone S4_AIRFLOW_HOME=/tmp/airflow-s4
+# a throw-away home works too: make run-airflow-stage4 S4_AIRFLOW_HOME=/tmp/airflow-s4
 S4_AIRFLOW_HOME ?= $(CURDIR)/$(S4_DATA)/airflow
 S4_AIRFLOW_ENV := AIRFLOW_HOME=$(S4_AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/stage4_pipelines/dags \
@@ -10,20 +10,20 @@ START ?=
 END ?=
 ENGINE ?= prefect
 
-.PHONY: upstream
-upstream: setup ## Stage 4: serve the fake e-commerce upstream on 127.0.0.1:8765
+.PHONY: serve-upstream-stage4
+serve-upstream-stage4: setup ## Stage 4: serve the fake e-commerce upstream on 127.0.0.1:8765
 	$(RUN) python -m stage4_pipelines upstream --port 8765
 
-.PHONY: airflow-standalone
-airflow-standalone: setup ## Stage 4: Airflow 3 (scheduler + UI on 127.0.0.1:8080) with the ecommerce_etl DAG
+.PHONY: run-airflow-stage4
+run-airflow-stage4: setup ## Stage 4: Airflow 3 (scheduler + UI on 127.0.0.1:8080) with the ecommerce_etl DAG
 	mkdir -p $(S4_AIRFLOW_HOME)
 	$(S4_AIRFLOW_ENV) AIRFLOW__API__HOST=127.0.0.1 $(RUN) airflow standalone
 
-.PHONY: prefect-serve
-prefect-serve: setup ## Stage 4: serve the Prefect flow on its cron (02:00 Asia/Seoul); needs `prefect server start`
+.PHONY: serve-prefect-stage4
+serve-prefect-stage4: setup ## Stage 4: serve the Prefect flow on its cron (02:00 Asia/Seoul); needs `prefect server start`
 	$(RUN) python -c "from stage4_pipelines.prefect_flow import serve; serve()"
 
-.PHONY: etl-backfill
-etl-backfill: setup ## Stage 4: reprocess a range: make etl-backfill START=2024-01-01 END=2024-01-07 [ENGINE=airflow|prefect|core]
-	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make etl-backfill START=YYYY-MM-DD END=YYYY-MM-DD [ENGINE=prefect]"; exit 2; fi
+.PHONY: backfill-stage4
+backfill-stage4: setup ## Stage 4: reprocess a range: make backfill-stage4 START=2024-01-01 END=2024-01-07 [ENGINE=airflow|prefect|core]
+	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make backfill-stage4 START=YYYY-MM-DD END=YYYY-MM-DD [ENGINE=prefect]"; exit 2; fi
 	$(S4_AIRFLOW_ENV) $(RUN) python -m stage4_pipelines backfill --start $(START) --end $(END) --engine $(ENGINE)

@@ -14,12 +14,12 @@ serve-stage5: setup ## Run the prediction API on 127.0.0.1:$(STAGE5_PORT) (async
 	  --host 127.0.0.1 --port $(STAGE5_PORT) --workers $(STAGE5_WORKERS) --loop asyncio \
 	  --timeout-graceful-shutdown 20
 
-.PHONY: serve-lb
-serve-lb: setup ## N replicas behind nginx on 127.0.0.1:$(STAGE5_LB_PORT) (installs nginx with apt-get if missing)
+.PHONY: serve-lb-stage5
+serve-lb-stage5: setup ## N replicas behind nginx on 127.0.0.1:$(STAGE5_LB_PORT) (installs nginx with apt-get if missing)
 	$(RUN) python -m stage5_grading.loadtest serve-lb --replicas $(STAGE5_REPLICAS) --port $(STAGE5_LB_PORT)
 
-.PHONY: validate-deploy
-validate-deploy: setup ## Validate deploy/ offline: hadolint, kubernetes-validate --strict, compose and workflow schemas
+.PHONY: validate-deploy-stage5
+validate-deploy-stage5: setup ## Validate deploy/ offline: hadolint, kubernetes-validate --strict, compose and workflow schemas
 	$(RUN) hadolint deploy/Dockerfile
 	$(RUN) kubernetes-validate --strict --quiet deploy/k8s/namespace.yaml deploy/k8s/configmap.yaml \
 	  deploy/k8s/deployment.yaml deploy/k8s/service.yaml deploy/k8s/hpa.yaml deploy/k8s/pdb.yaml deploy/k8s/redis.yaml

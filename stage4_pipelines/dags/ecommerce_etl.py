@@ -1,4 +1,4 @@
-"""Airflow DAG file: point ``AIRFLOW__CORE__DAGS_FOLDER`` at this folder (``make airflow-standalone``)."""
+"""Airflow DAG file: point ``AIRFLOW__CORE__DAGS_FOLDER`` at this folder (``make run-airflow-stage4``)."""
 
 from stage4_pipelines.airflow_dag import create_etl_dag
 

@@ -12,7 +12,7 @@ of a run is the day it loads (매일 오전 2시, 전날 데이터 처리).
 * loads replace the day in one transaction: re-running or backfilling a day is always safe
 * heal_missed_days reprocesses the last 7 days that never loaded (failed days come back by themselves)
 
-Reprocess a range: `make etl-backfill START=2024-01-01 END=2024-01-07 ENGINE=airflow`.
+Reprocess a range: `make backfill-stage4 START=2024-01-01 END=2024-01-07 ENGINE=airflow`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Run one day::
 
 Serve it on the daily schedule (02:00 Asia/Seoul)::
 
-    make prefect-serve
+    make serve-prefect-stage4
 """
 
 from __future__ import annotations

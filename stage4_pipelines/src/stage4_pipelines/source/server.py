@@ -7,7 +7,7 @@ Endpoints (JSON)::
     GET  /admin/faults                  -> the fault plan and the faults injected so far
     PUT  /admin/faults                  -> replace the fault plan (body: FaultConfig JSON)
 
-Run it with ``make upstream`` or ``python -m stage4_pipelines.source.server --port 8765``.
+Run it with ``make serve-upstream-stage4`` or ``python -m stage4_pipelines.source.server --port 8765``.
 """
 
 from __future__ import annotations

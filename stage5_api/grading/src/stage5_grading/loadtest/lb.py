@@ -191,7 +191,7 @@ class LoadBalancedCluster:
         port: int | None = None,
         log_dir: Path | None = None,
     ) -> LoadBalancedCluster:
-        """``replicas`` uvicorn servers of ``target`` (``make serve-lb``)."""
+        """``replicas`` uvicorn servers of ``target`` (``make serve-lb-stage5``)."""
         servers = [
             UvicornServer(
                 target,
