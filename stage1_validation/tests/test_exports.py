@@ -11,6 +11,7 @@ def test_all_is_sorted_and_complete() -> None:
     assert exported == sorted(exported)  # isort style, as ruff RUF022 keeps it
     modules = {
         "accumulate",
+        "backends",
         "bounded_yaml",
         "chunks",
         "config",

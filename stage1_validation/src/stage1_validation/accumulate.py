@@ -42,6 +42,11 @@ class Accumulator(ABC):
     def result(self) -> RuleResult:
         """The rule's verdict over every chunk added so far."""
 
+    def outcome(self, *, rows: int, failing: int, samples: list[Sample]) -> RuleResult:
+        """The result from an outcome computed elsewhere (another backend) over ``rows`` rows."""
+        self.rows = rows
+        return self._verdict(failing, samples)
+
     def _verdict(self, failing: int, samples: list[Sample], message: str = "") -> RuleResult:
         ratio = failing / self.rows if self.rows else 0.0
         passed = (1.0 - ratio) >= self.rule.mostly if failing else True
@@ -158,6 +163,10 @@ class DatasetAccumulator(Accumulator):
 
     def add(self, chunk: pd.DataFrame) -> None:
         self.rows += len(chunk)
+
+    def outcome(self, *, rows: int, failing: int, samples: list[Sample]) -> RuleResult:
+        self.rows = rows  # judged on the row count alone
+        return self.result()
 
     def result(self) -> RuleResult:
         rule = self.dataset_rule

@@ -13,11 +13,13 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stage1_validation.accumulate import Accumulator, UniqueAccumulator
+from stage1_validation.backends import Backend, check_backend
 from stage1_validation.errors import OutputPathError
 from stage1_validation.output_paths import output_errors
 from stage1_validation.rules import DatasetRule, Rule, Severity, UniqueRule
@@ -27,6 +29,8 @@ __all__ = [
     "REASONS_COLUMN",
     "QuarantineResult",
     "QuarantineWriter",
+    "reasons_from_masks",
+    "rejecting",
     "row_reasons",
     "split_dataset",
     "unique_failures",
@@ -48,24 +52,59 @@ def row_reasons(
     rules: list[Rule], chunk: pd.DataFrame, unique_failing: Mapping[int, pd.Index]
 ) -> pd.Series:
     """A text per row naming every error rule it fails; empty text for a valid row."""
-    reasons = pd.Series("", index=chunk.index, dtype="str")
-    for i, rule in enumerate(rules):
-        if rule.severity is not Severity.ERROR or isinstance(rule, DatasetRule):
-            continue
+    masks = {}
+    for i in rejecting(rules):
         if i in unique_failing:
-            mask = pd.Series(chunk.index.isin(unique_failing[i]), index=chunk.index)
+            masks[i] = chunk.index.isin(unique_failing[i])
         else:
-            mask = rule.check(chunk)
+            masks[i] = rules[i].check(chunk).to_numpy(dtype=bool)
+    return reasons_from_masks(rules, masks, chunk.index)
+
+
+def rejecting(rules: list[Rule]) -> list[int]:
+    """Positions of the rules that reject rows: error severity, judged row by row."""
+    return [
+        i
+        for i, rule in enumerate(rules)
+        if rule.severity is Severity.ERROR and not isinstance(rule, DatasetRule)
+    ]
+
+
+def reasons_from_masks(
+    rules: list[Rule], masks: Mapping[int, np.ndarray], index: pd.Index
+) -> pd.Series:
+    """Join, per row, the descriptions of the rules whose mask is True there (rule order)."""
+    reasons = pd.Series("", index=index, dtype="str")
+    for i in sorted(masks):
+        mask = pd.Series(masks[i], index=index)
         if mask.any():
-            label = rule.describe()
+            label = rules[i].describe()
             reasons[mask] = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + label
     return reasons
 
 
 def split_dataset(
-    rules: list[Rule], df: pd.DataFrame, unique_failing: Mapping[int, pd.Index] | None = None
+    rules: list[Rule],
+    df: pd.DataFrame,
+    unique_failing: Mapping[int, pd.Index] | None = None,
+    *,
+    backend: Backend = "pandas",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return ``(valid, rejected)``; ``rejected`` has an extra column with the reasons."""
+    """Return ``(valid, rejected)``; ``rejected`` has an extra column with the reasons.
+
+    ``backend="polars"`` finds the failing rows in one Polars pass (same split).
+    """
+    if check_backend(backend) == "polars" and unique_failing is None:
+        from stage1_validation.backends.polars_run import evaluate
+
+        wanted = rejecting(rules)
+        outcomes = evaluate(rules, df, sample_size=0, masks_for=set(wanted)).outcomes
+        masks = {i: outcomes[i].mask for i in wanted}
+        reasons = reasons_from_masks(rules, masks, df.index)  # type: ignore[arg-type]
+        bad = reasons != ""
+        rejected = df.loc[bad].copy()
+        rejected[REASONS_COLUMN] = reasons[bad]
+        return df.loc[~bad], rejected
     if unique_failing is None:
         unique_failing = {
             i: df.index[rule.check(df)]

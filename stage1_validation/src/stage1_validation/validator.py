@@ -6,15 +6,19 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from stage1_validation.accumulate import Accumulator
+from stage1_validation.backends import Backend, check_backend
 from stage1_validation.config import ValidationConfig, load_config, parse_config, save_config
 from stage1_validation.errors import DataValidationError, MissingColumnError
 from stage1_validation.report import ValidationReport
 from stage1_validation.rules import Rule
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["DataValidator"]
 
@@ -36,15 +40,24 @@ class DataValidator:
         config_path: str | os.PathLike[str] | None = None,
         *,
         config: ValidationConfig | None = None,
+        backend: Backend = "pandas",
     ) -> None:
         if (config_path is None) == (config is None):
             raise TypeError("DataValidator needs exactly one of config_path and config=")
+        self._backend = check_backend(backend)
         self._config = config if config is not None else load_config(config_path)  # type: ignore[arg-type]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> DataValidator:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, source: str = "<dict>", backend: Backend = "pandas"
+    ) -> DataValidator:
         """Build a validator from an in-memory mapping of the file's shape."""
-        return cls(config=parse_config(data, source=source))
+        return cls(config=parse_config(data, source=source), backend=backend)
+
+    @property
+    def backend(self) -> Backend:
+        """How ``validate_dataset`` runs the rules: ``pandas`` (reference) or ``polars``."""
+        return self._backend
 
     @property
     def validation_rules(self) -> list[Rule]:
@@ -66,15 +79,42 @@ class DataValidator:
         return save_config(self._config, path)
 
     def validate_dataset(
-        self, df: pd.DataFrame, *, raise_on_error: bool = False, source: str | None = None
+        self,
+        df: pd.DataFrame | pl.DataFrame,
+        *,
+        raise_on_error: bool = False,
+        source: str | None = None,
+        backend: Backend | None = None,
     ) -> dict[str, Any]:
         """Run every rule on ``df`` and return the report as a JSON-ready dict.
 
         Validation is lazy (collect-all): one failing rule never stops the others. With
         ``raise_on_error=True`` a failing error-severity rule raises DataValidationError,
-        whose ``.report`` is this same report.
+        whose ``.report`` is this same report. ``backend`` overrides the validator's own for
+        this call; a Polars DataFrame always runs on the ``polars`` backend.
         """
-        return self.validate_chunks([df], raise_on_error=raise_on_error, source=source)
+        chosen = check_backend(backend or self._backend)
+        if chosen == "pandas" and isinstance(df, pd.DataFrame):
+            return self.validate_chunks([df], raise_on_error=raise_on_error, source=source)
+        from stage1_validation.backends.polars_run import evaluate, rule_results
+
+        started = time.perf_counter()
+        self.check_columns(df.columns)
+        rules, size, keys = self._config.rules, self._config.sample_size, self._config.key_columns
+        evaluation = evaluate(rules, df, sample_size=size)
+        results = rule_results(rules, evaluation, df, sample_size=size, key_columns=keys)
+        report = ValidationReport.build(
+            results,
+            rows=len(df),
+            columns=df.shape[1],
+            duration_s=time.perf_counter() - started,
+            source=source,
+            rules_file=self._config.source,
+            key_columns=keys,
+        ).to_dict()
+        if raise_on_error and not report["passed"]:
+            raise DataValidationError.from_report(report)
+        return report
 
     def validate_chunks(
         self,
