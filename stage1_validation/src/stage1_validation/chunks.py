@@ -129,7 +129,8 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
     _check_file(path)
     if kind == "parquet":
         try:
-            return pq.read_table(path).to_pandas()
+            frame: pd.DataFrame = pq.read_table(path).to_pandas()
+            return frame
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataFileError(path, f"unreadable Parquet: {exc}") from exc
     try:

@@ -101,7 +101,7 @@ class _RSSSampler:
         self._process = process
         self._interval = interval_s
         self._stop = threading.Event()
-        self.peak = process.memory_info().rss
+        self.peak: int = process.memory_info().rss
         self._thread = threading.Thread(target=self._loop, name="rss-peak", daemon=True)
         self._thread.start()
 
@@ -112,7 +112,7 @@ class _RSSSampler:
     def stop(self) -> int:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._process.memory_info().rss)
+        self.peak = max(self.peak, int(self._process.memory_info().rss))
         return self.peak
 
 

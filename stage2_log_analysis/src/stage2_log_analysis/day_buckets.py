@@ -103,7 +103,7 @@ class DayBuckets:
             day = (pl.col(keys[0]).dt.epoch("s") // 86_400).alias(_DAY)
             parts = frame.with_columns(day).partition_by(_DAY, as_dict=True, include_key=False)
             for (d,), part in parts.items():
-                self._put(int(d), table, part)  # type: ignore[call-overload]
+                self._put(int(d), table, part)
         if self.memory_bytes > self.budget_bytes:
             self._spill()
 

@@ -260,7 +260,8 @@ def _fill(anchors: np.ndarray, start: int, cutoff: int, limit: int) -> np.ndarra
     if size.sum() == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-    return np.repeat(lo, size) + offsets
+    minutes: np.ndarray = np.repeat(lo, size) + offsets
+    return minutes
 
 
 def _rank_paths(paths: pl.DataFrame, n: int) -> pd.DataFrame:

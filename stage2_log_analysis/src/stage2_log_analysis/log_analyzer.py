@@ -86,7 +86,8 @@ class LogAnalyzer:
         flags = detect_minute_anomalies(minutes, self.anomaly_config)
         if flags.empty:
             flags = pd.DataFrame({c: pd.Series(dtype="object") for c in ANOMALY_COLUMNS})
-        return dd.from_pandas(flags, npartitions=1)
+        result: dd.DataFrame = dd.from_pandas(flags, npartitions=1)
+        return result
 
     def analyze(
         self,
@@ -143,7 +144,9 @@ def _minutes_from_records(ddf: dd.DataFrame) -> pd.DataFrame:
     per_client = frame.groupby(["minute", "ip"])["status"].count()
     top = per_client.reset_index().groupby("minute")["status"].max()
     counts, top = dd.compute(counts, top)
-    minutes = counts.rename(columns={"status": "requests", "is_5xx": "status_5xx"}).sort_index()
+    minutes: pd.DataFrame = counts.rename(
+        columns={"status": "requests", "is_5xx": "status_5xx"}
+    ).sort_index()
     minutes["top_ip_requests"] = top
     # minutes without requests stay absent: the detector reads the silences from the gaps
     minutes["error_rate"] = minutes["status_5xx"] / minutes["requests"]

@@ -12,6 +12,8 @@ shape with it::
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from pydantic import BaseModel
 
@@ -90,7 +92,7 @@ def score_incidents(
     tol = pd.Timedelta(minutes=tolerance_minutes)
     incidents = _incidents(truth)
 
-    def overlaps(kind: str, start: pd.Timestamp, end: pd.Timestamp, inc: tuple) -> bool:
+    def overlaps(kind: str, start: pd.Timestamp, end: pd.Timestamp, inc: tuple[Any, ...]) -> bool:
         return bool(kind == inc[0] and start < inc[2] + tol and end > inc[1] - tol)
 
     found = _event_tuples(events)

@@ -194,7 +194,7 @@ def sample_size_two_proportions(
     numerator = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
         p1 * (1 - p1) + p2 * (1 - p2)
     )
-    return math.ceil(numerator**2 / mde**2)
+    return math.ceil(float(numerator**2 / mde**2))
 
 
 def power_two_proportions(p_a: float, p_b: float, n_per_arm: int, *, alpha: float = 0.05) -> float:
@@ -212,7 +212,7 @@ def sample_size_means(sd: float, delta: float, *, alpha: float = 0.05, power: fl
     if sd <= 0 or delta == 0:
         raise DataError(f"need sd > 0 and delta ≠ 0 (got sd={sd}, delta={delta})")
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    return math.ceil(2 * (z * sd / delta) ** 2)
+    return math.ceil(float(2 * (z * sd / delta) ** 2))
 
 
 def sample_ratio_mismatch(

@@ -79,7 +79,7 @@ class RecommendationMLOps:
         self.experiment_id = mlflow.set_experiment(experiment_name).experiment_id
         self.client = MlflowClient(tracking_uri=self.tracking_uri)
         self.model_name = registered_model_name or f"{experiment_name}-recommender"
-        self.config = config or MLOpsConfig()  # type: ignore[call-arg]
+        self.config = config or MLOpsConfig()
         self._pending: list[pd.DataFrame] = []
         self._loaded: dict[
             str, Recommender

@@ -226,7 +226,7 @@ class SVDRecommender(Recommender):
         self.components = svd.components_.astype(np.float32)
 
     def _score(self, rows: sparse.csr_matrix) -> np.ndarray:
-        return np.asarray(rows @ self.components.T) @ self.components
+        return np.asarray(np.asarray(rows @ self.components.T) @ self.components)
 
     def _state(self) -> dict[str, np.ndarray]:
         return {"components": self.components}

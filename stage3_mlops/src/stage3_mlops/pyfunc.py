@@ -63,7 +63,7 @@ def log_recommender(recommender: Recommender, *, k: int = 10) -> ModelInfo:
     example = pd.DataFrame({"user_id": recommender.user_ids[:3].astype(np.int64)})
     with tempfile.TemporaryDirectory() as tmp:
         path = recommender.save(Path(tmp) / "recommender.npz")
-        return mlflow.pyfunc.log_model(
+        info: ModelInfo = mlflow.pyfunc.log_model(
             name="model",
             python_model=RecommenderPyfunc(),
             artifacts={_ARTIFACT: str(path)},
@@ -77,3 +77,4 @@ def log_recommender(recommender: Recommender, *, k: int = 10) -> ModelInfo:
                 "scikit-learn",
             ],
         )
+        return info

@@ -79,7 +79,7 @@ def _make_notifier(settings: PipelineSettings) -> Any:
     """
     from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
-    class EtlSlackNotifier(SlackWebhookNotifier):  # type: ignore[misc]
+    class EtlSlackNotifier(SlackWebhookNotifier):
         def notify(self, context: Any) -> None:
             ti = context["ti"]
             exception = context.get("exception")
@@ -101,7 +101,7 @@ def _make_notifier(settings: PipelineSettings) -> Any:
             message = format_slack_message(alert)
             self.text, self.blocks = message["text"], message["blocks"]
             try:
-                super().notify(context)
+                super().notify(context)  # type: ignore[no-untyped-call]
                 log.info("Slack alert sent through connection %r", self.slack_webhook_conn_id)
             except Exception as exc:  # no connection, or it failed: try the plain URL
                 if not settings.slack_webhook_url:

@@ -42,7 +42,7 @@ def install_sleep_watch() -> Callable[[], None]:
         except RuntimeError:  # no loop in this thread: a worker thread may sleep freely
             pass
         else:
-            value = float(seconds)  # type: ignore[arg-type]
+            value = float(seconds)
             if value > 0:
                 _loop_sleeps.append((value, caller_location() or "an unknown caller"))
         real_sleep(seconds)

@@ -8,6 +8,7 @@ a given object, and one that raises a given exception object.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -122,10 +123,11 @@ def probe_decorator_return(module: ModuleType, folder: Path) -> ProbeResult:
     decorate = attribute(module, "timing_decorator")
     problems = []
     with captured_output():
-        for call, run, want in (
+        runs: tuple[tuple[str, Callable[[], object], object], ...] = (
             ("add(2, b=3)", lambda: decorate(add)(2, b=3), 5),
             ("give(marker)", lambda: decorate(give)(marker), marker),
-        ):
+        )
+        for call, run, want in runs:
             try:
                 got = run()
             except Exception as exc:

@@ -259,7 +259,8 @@ async def probe_concurrent(module: ModuleType) -> ProbeResult:
 
 
 def _is_json(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+    content_type = str(response.headers.get("content-type", ""))
+    return content_type.split(";")[0].strip() == "application/json"
 
 
 async def probe_live_uvicorn(module: ModuleType) -> ProbeResult:

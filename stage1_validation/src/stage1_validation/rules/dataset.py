@@ -107,7 +107,8 @@ class CompareRule(Rule):
         present = left.notna()
         if isinstance(right, pd.Series):
             present &= right.notna()
-        return present & ~holds.fillna(False).astype(bool)
+        failing: pd.Series = present & ~holds.fillna(False).astype(bool)
+        return failing
 
 
 def _comparable(

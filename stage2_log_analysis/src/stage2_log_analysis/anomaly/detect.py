@@ -74,7 +74,8 @@ class _Series:
 def _column(minutes: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     if name not in minutes.columns:
         return np.zeros(int(rows.sum()))
-    return minutes[name].to_numpy(dtype=float)[rows]
+    values: np.ndarray = minutes[name].to_numpy(dtype=float)[rows]
+    return values
 
 
 def detect_minute_anomalies(

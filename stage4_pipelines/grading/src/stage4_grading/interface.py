@@ -195,7 +195,7 @@ def _hook_step(
     hook: Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any],
 ) -> Callable[..., Any]:
     """Hook the function behind ``obj`` (a function or a Prefect task); returns what to call."""
-    fn = getattr(obj, "fn", obj)
+    fn: Callable[..., Any] = getattr(obj, "fn", obj)
     target = fn
     while not _swappable(target) and hasattr(target, "__wrapped__"):
         target = target.__wrapped__  # a learner's own decorator: hook the function inside

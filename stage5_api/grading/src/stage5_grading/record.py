@@ -55,7 +55,7 @@ def record(source: Path, target: Path, command: str) -> dict[str, Any]:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     tmp.replace(target)
-    return data
+    return dict(data)
 
 
 def main(argv: list[str]) -> int:
