@@ -72,7 +72,7 @@ def compile_rule(rule: Rule, kinds: dict[str, Kind | None]) -> Plan | None:
     """The rule's plan, or None when it must run in pandas (see the module docstring)."""
     cls = type(rule)
     for base in cls.__mro__:
-        compiler = _COMPILERS.get(base)  # type: ignore[call-overload]
+        compiler = _COMPILERS.get(base)
         if compiler is None:
             continue
         if base is not cls and _overrides_checking(cls, base):
