@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
+from gradekit.machine import machine_facts
 from stage4_pipelines.config import DEFAULT_SLA_DIR
 from stage4_pipelines.etl import process_day
 from stage4_pipelines.extract import GeneratedSource, extract_day
@@ -122,7 +123,7 @@ def main() -> None:
             "python": platform.python_version(),
             **{p: version(p) for p in ("pandas", "pyarrow", "duckdb", "apache-airflow", "prefect")},
         },
-        "machine": "shared 2-core machine (other engineers' jobs running): compare ratios",
+        "machine": machine_facts(),
         "simulation": sim.model_dump(mode="json"),
         "full_size_day": full,
         "total_seconds": time.perf_counter() - started,

@@ -9,36 +9,13 @@ The README renders its figures from these files (``scripts/render_results.py``).
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["machine_facts", "main", "record"]
+from gradekit.machine import machine_facts
 
-
-def machine_facts() -> dict[str, Any]:
-    """Cores, CPU model and load averages right now."""
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()
-    return {
-        "cores": os.cpu_count(),
-        "cpu": model,
-        "python": platform.python_version(),
-        "load_1m": round(load[0], 2),
-        "load_5m": round(load[1], 2),
-        "load_15m": round(load[2], 2),
-        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+__all__ = ["main", "record"]
 
 
 def record(source: Path, target: Path, command: str) -> dict[str, Any]:
