@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -25,8 +24,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-import psutil
 import typer
+
+from gradekit.machine import machine_facts
 
 HERE = Path(__file__).resolve().parent
 COMPOSE_FILE = HERE / "docker-compose.yml"
@@ -177,12 +177,7 @@ def main(
             "compose": " ".join(compose_command()),
             "replicas": 3,
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "cores": psutil.cpu_count(),
-                "cpu": platform.processor() or platform.machine(),
-                "load_before": [round(x, 2) for x in load_before],
-                "load_after": [round(x, 2) for x in os.getloadavg()],
-            },
+            "machine": machine_facts(load_before=load_before),
         }
     )
     out.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ of server and machine are recorded per run, and each model's in-process cost per
 from __future__ import annotations
 
 import json
-import platform
 import statistics
 import sys
 import time
@@ -33,6 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from gradekit.machine import machine_facts
 from gradekit.scorecard import write_atomic
 from stage5_api.services.bundled_model import BUNDLED_KINDS, train_bundled_model
 from stage5_grading.loadtest.openloop import run_open_loop
@@ -250,12 +250,7 @@ def main(
     result: dict[str, Any] = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", "stage5_api/bench/run.py", *sys.argv[1:]]),
-        "machine": {
-            "cpus": psutil.cpu_count(),
-            "python": platform.python_version(),
-            "note": "shared 2-core machine; load generator on the same machine",
-            "load_average_at_end": [round(x, 2) for x in psutil.getloadavg()],
-        },
+        "machine": machine_facts(),
         "params": {
             "duration_s": duration,
             "rounds": rounds,
