@@ -47,7 +47,8 @@ def test_dag_structure_follows_the_roadmap(airflow_db):
     assert dag.dagrun_timeout == timedelta(hours=1)  # the 1-hour target, SLAs being gone
     assert dag.timetable.expression == "0 2 * * *"
     assert dag.timetable.timezone == "Asia/Seoul"
-    assert dag.timetable.interval == timedelta(days=1)  # the data interval is the day processed
+    # no data interval: a run's logical date is its firing time, on every path (run_day)
+    assert dag.timetable.interval == timedelta(0)
     args = dag.default_args
     assert args["retries"] == 3 and args["retry_delay"] == timedelta(minutes=5)
     assert args["owner"] == "data-team" and args["on_failure_callback"] is not None
@@ -61,22 +62,6 @@ def test_dag_structure_follows_the_roadmap(airflow_db):
     }
     assert dag.get_task("quality_gate").retries == 0
     assert dag.get_task("extract").retry_exponential_backoff == 2.0
-
-
-def test_a_run_triggered_without_a_logical_date_processes_the_day_before():
-    from datetime import UTC, datetime
-    from types import SimpleNamespace
-
-    from stage4_pipelines.airflow_dag import run_day
-    from stage4_pipelines.errors import ConfigError
-
-    # the scheduled run of Jan 2, 02:00 Seoul: its data interval starts Jan 1, 02:00 Seoul
-    assert run_day(datetime(2023, 12, 31, 17, tzinfo=UTC), None, "Asia/Seoul") == date(2024, 1, 1)
-    # `airflow dags trigger` / the UI's Trigger button in Airflow 3: no logical date, no interval
-    manual = SimpleNamespace(run_after=datetime(2026, 11, 26, 8, 38, tzinfo=UTC))  # 17:38 Seoul
-    assert run_day(None, manual, "Asia/Seoul") == date(2026, 11, 25)
-    with pytest.raises(ConfigError, match="--logical-date"):
-        run_day(None, None, "Asia/Seoul")
 
 
 @pytest.mark.service

@@ -1,8 +1,9 @@
 """
 ### ecommerce_etl — the daily e-commerce ETL on Airflow 3
 
-Every day at 02:00 (Asia/Seoul by default) the run processes **yesterday**: the data interval
-of a run is the day it loads (매일 오전 2시, 전날 데이터 처리).
+Every day at 02:00 (Asia/Seoul by default) the run processes **yesterday** (매일 오전 2시, 전날
+데이터 처리). One rule on every path: a run loads the local day before its logical date (its
+firing time), or before its run_after when it was triggered without a logical date.
 
 `extract → transform → quality_gate → load → heal_missed_days`
 
@@ -34,30 +35,34 @@ DAG_ID = "ecommerce_etl"
 log = logging.getLogger(__name__)
 
 
-def processing_day(data_interval_start: datetime, timezone: str) -> date:
-    """The business day a run processes: the local date where its data interval starts."""
+def processing_day(fired_at: datetime, timezone: str) -> date:
+    """The business day a run that fired at ``fired_at`` processes: the local day before."""
     import pendulum
 
-    return pendulum.instance(data_interval_start).in_timezone(timezone).date()
+    return pendulum.instance(fired_at).in_timezone(timezone).date() - timedelta(days=1)
 
 
-def run_day(data_interval_start: datetime | None, dag_run: Any, timezone: str) -> date:
-    """The day a run processes: where its data interval starts. A run triggered without a
-    logical date (Airflow 3's default for the UI's Trigger button and ``airflow dags trigger``)
-    has no data interval: it processes the day before it was triggered, like the 02:00 run."""
-    if data_interval_start is not None:
-        return processing_day(data_interval_start, timezone)
-    run_after = getattr(dag_run, "run_after", None)
-    if run_after is None:
+def run_day(dag_run: Any, timezone: str) -> date:
+    """The day a run loads, by ONE rule on every path: the local day before its logical date.
+
+    The timetable makes a scheduled run's logical date its firing time (D+1 02:00 Asia/Seoul
+    for day D), and so do backfills, ``dag.test(logical_date=...)`` and ``airflow dags trigger
+    --logical-date``. A run triggered without a logical date (Airflow 3's default for the UI's
+    Trigger button and ``airflow dags trigger``) uses its ``run_after`` (when it was triggered)
+    instead. The data interval is never read: Airflow derives a manual run's interval from
+    the trigger time, not from the logical date given.
+    """
+    fired_at = getattr(dag_run, "logical_date", None) or getattr(dag_run, "run_after", None)
+    if fired_at is None:
         raise ConfigError(
-            "this run has neither a data interval nor a run_after date: trigger it with a "
-            "logical date (airflow dags trigger ecommerce_etl --logical-date 2024-01-02T02:00)"
+            "this run has neither a logical date nor a run_after date: trigger it with a "
+            "logical date (airflow dags trigger ecommerce_etl --logical-date 2024-01-02T02:00+09:00)"
         )
-    return processing_day(run_after, timezone) - timedelta(days=1)
+    return processing_day(fired_at, timezone)
 
 
 def logical_date_for_day(day: date, settings: PipelineSettings) -> datetime:
-    """The logical date whose run processes ``day`` (the next day at 02:00 local time)."""
+    """The logical date of the run that processes ``day``: the next day at 02:00 local time."""
     import pendulum
 
     hour, minute = _schedule_time(settings.schedule)
@@ -84,9 +89,7 @@ def _make_notifier(settings: PipelineSettings) -> Any:
             ti = context["ti"]
             exception = context.get("exception")
             try:
-                day: date | None = run_day(
-                    context.get("data_interval_start"), context.get("dag_run"), settings.timezone
-                )
+                day: date | None = run_day(context.get("dag_run"), settings.timezone)
             except ConfigError:
                 day = None
             alert = FailureAlert(
@@ -138,7 +141,8 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
     with DAG(
         dag_id=DAG_ID,
         description="Daily ETL pipeline",
-        schedule=CronTriggerTimetable(s.schedule, timezone=s.timezone, interval=timedelta(days=1)),
+        # no data interval: the logical date is the firing time on every path (see run_day)
+        schedule=CronTriggerTimetable(s.schedule, timezone=s.timezone),
         start_date=pendulum.datetime(2024, 1, 1, tz=s.timezone),
         catchup=False,
         max_active_runs=1,
@@ -151,48 +155,42 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
     ) as dag:
 
         @task(retry_exponential_backoff=2.0, max_retry_delay=timedelta(hours=1))
-        def extract(data_interval_start: datetime | None = None, dag_run: Any = None) -> str:
+        def extract(dag_run: Any = None) -> str:
             """Download yesterday's tables from the upstream into the staging area."""
-            day = run_day(data_interval_start, dag_run, s.timezone)
+            day = run_day(dag_run, s.timezone)
             return steps.extract_data(s.source_url, day.isoformat())
 
         @task
-        def transform(
-            raw_ref: str, data_interval_start: datetime | None = None, dag_run: Any = None
-        ) -> str:
+        def transform(raw_ref: str, dag_run: Any = None) -> str:
             """Clean, dedupe and conform into facts and dimensions."""
-            day = run_day(data_interval_start, dag_run, s.timezone)
+            day = run_day(dag_run, s.timezone)
             return steps.transform_data(raw_ref, day.isoformat())
 
         @task(retries=0)
-        def quality_gate(
-            facts_ref: str, data_interval_start: datetime | None = None, dag_run: Any = None
-        ) -> dict[str, Any]:
+        def quality_gate(facts_ref: str, dag_run: Any = None) -> dict[str, Any]:
             """Stop the run on an SLA breach: bad data never reaches the marts (no retry)."""
-            day = run_day(data_interval_start, dag_run, s.timezone)
+            day = run_day(dag_run, s.timezone)
             return steps.quality_gate(facts_ref, day.isoformat())
 
         @task
         def load(
             facts_ref: str,
-            data_interval_start: datetime | None = None,
             dag_run: Any = None,
             run_id: str | None = None,
         ) -> dict[str, Any]:
             """Build the marts and replace the day in the warehouse in one transaction."""
-            day = run_day(data_interval_start, dag_run, s.timezone)
+            day = run_day(dag_run, s.timezone)
             return steps.load_data(facts_ref, day.isoformat(), s.warehouse_url, f"airflow:{run_id}")
 
         @task(retries=0)
         def heal_missed_days(
-            data_interval_start: datetime | None = None,
             dag_run: Any = None,
             run_id: str | None = None,
         ) -> dict[str, Any]:
             """Reprocess recent days that never loaded (best effort, never fails the run)."""
             from stage4_pipelines.heal import heal_missed_days as heal
 
-            day = run_day(data_interval_start, dag_run, s.timezone)
+            day = run_day(dag_run, s.timezone)
             return heal(day, s, run_id=f"airflow:{run_id}").model_dump(mode="json")
 
         facts = transform(extract())  # type: ignore[arg-type]  # XComArg stands for the str

@@ -7,36 +7,99 @@ Examples::
     python -m stage4_pipelines run --day 2024-01-01 --engine prefect
     python -m stage4_pipelines backfill --start 2024-01-01 --end 2024-01-07 --engine airflow
     python -m stage4_pipelines simulate --days 300
+
+Exit codes: 0 every day loaded; 1 some day failed (listed: fix the cause, run them again);
+2 bad input or setting (the message names it and the fix; nothing was run).
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from stage4_pipelines.config import get_settings
+from stage4_pipelines.config import PipelineSettings
+from stage4_pipelines.inputs import (
+    BadInput,
+    check_day_has_ended,
+    day_span,
+    load_settings,
+    parse_day,
+)
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_DAY_FAILED", "app", "main"]
+
+EXIT_DAY_FAILED = 1
+EXIT_BAD_INPUT = 2
 
 app = typer.Typer(
-    help="Stage 4: the e-commerce ETL on Airflow 3 and Prefect 3.", no_args_is_help=True
+    help="Stage 4: the e-commerce ETL on Airflow 3 and Prefect 3.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 console = Console()
+errors = Console(stderr=True)
 
-Engine = Annotated[str, typer.Option("--engine", "-e", help="core | airflow | prefect")]
+
+class EngineName(enum.StrEnum):
+    """Which orchestrator runs the days."""
+
+    core = "core"
+    airflow = "airflow"
+    prefect = "prefect"
 
 
-def _run_days(days: list[date], engine: str) -> dict[date, bool]:
-    settings = get_settings()
+Engine = Annotated[
+    EngineName,
+    typer.Option("--engine", "-e", case_sensitive=False, help="core | airflow | prefect"),
+]
+
+
+def _bad_input(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _check_targets(settings: PipelineSettings) -> None:
+    """The source URL parsed and the warehouse opened once, before any day runs."""
+    from stage4_pipelines.errors import ConfigError, WarehouseBusy
+    from stage4_pipelines.extract import source_from_url
+    from stage4_pipelines.warehouse import connect_warehouse
+
+    try:
+        source_from_url(settings.source_url, timeout_seconds=settings.request_timeout_seconds)
+        warehouse = connect_warehouse(settings.warehouse_url)
+        warehouse.ping()
+        warehouse.close()
+    except ConfigError as exc:
+        _bad_input(str(exc))
+    except WarehouseBusy as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DAY_FAILED) from exc
+
+
+def _airflow_db_migrate() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+        _bad_input(
+            f"`airflow db migrate` failed (AIRFLOW_HOME={os.environ.get('AIRFLOW_HOME', '~/airflow')}):"
+            f"\n{tail}\nfix the metadata database (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) and run again"
+        )
+
+
+def _run_days(days: list[date], engine: EngineName, settings: PipelineSettings) -> dict[date, bool]:
     results: dict[date, bool] = {}
-    if engine == "core":
+    if engine is EngineName.core:
         from stage4_pipelines.errors import Stage4Error
         from stage4_pipelines.etl import process_day
         from stage4_pipelines.extract import source_from_url
@@ -59,26 +122,22 @@ def _run_days(days: list[date], engine: str) -> dict[date, bool]:
                 console.print(result.model_dump_json())
                 results[day] = True
             except Stage4Error as exc:  # the core alone has no retries: say what failed
-                console.print(f"[red]{day}: {exc!r}[/]")
+                errors.print(f"[red]{day}: {exc!r}[/]", highlight=False, soft_wrap=True)
                 results[day] = False
         warehouse.close()
-    elif engine == "airflow":
+    elif engine is EngineName.airflow:
         from stage4_pipelines.engines import run_day_with_airflow
 
-        subprocess.run(
-            [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True
-        )
+        _airflow_db_migrate()
         from stage4_pipelines.airflow_dag import create_etl_dag
 
         dag = create_etl_dag(settings)
         results = {day: run_day_with_airflow(dag, day, settings) for day in days}
-    elif engine == "prefect":
+    else:
         from stage4_pipelines.engines import run_day_with_prefect
         from stage4_pipelines.prefect_flow import etl_pipeline
 
         results = {day: run_day_with_prefect(etl_pipeline, day, settings) for day in days}
-    else:
-        raise typer.BadParameter(f"unknown engine {engine!r}: use core, airflow or prefect")
     return results
 
 
@@ -87,33 +146,45 @@ def _report(results: dict[date, bool]) -> None:
     console.print(f"{len(results) - len(failed)}/{len(results)} day(s) loaded")
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/] — fix the cause, then run them again")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_DAY_FAILED)
 
 
 @app.command()
 def run(
     day: Annotated[str, typer.Option("--day", "-d", help="YYYY-MM-DD")],
-    engine: Engine = "core",
+    engine: Engine = EngineName.core,
 ) -> None:
     """Process one day (idempotent: running it again replaces the day)."""
-    _report(_run_days([date.fromisoformat(day)], engine))
+    try:
+        the_day = parse_day(day, "--day")
+        settings = load_settings()
+        check_day_has_ended(the_day, settings.timezone, "--day")
+    except BadInput as exc:
+        _bad_input(str(exc))
+    _check_targets(settings)
+    _report(_run_days([the_day], engine, settings))
 
 
 @app.command()
 def backfill(
     start: Annotated[str, typer.Option("--start", "-s", help="first day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option("--end", help="last day (inclusive), YYYY-MM-DD")],
-    engine: Engine = "core",
+    engine: Engine = EngineName.core,
 ) -> None:
     """Reprocess every day from START to END; failed days are listed and exit code is 1."""
-    from stage4_pipelines.engines import day_range
-
-    _report(_run_days(day_range(date.fromisoformat(start), date.fromisoformat(end)), engine))
+    try:
+        days = day_span(parse_day(start, "--start"), parse_day(end, "--end"))
+        settings = load_settings()
+        check_day_has_ended(days[-1], settings.timezone, "--end")
+    except BadInput as exc:
+        _bad_input(str(exc))
+    _check_targets(settings)
+    _report(_run_days(days, engine, settings))
 
 
 @app.command()
 def simulate(
-    days: Annotated[int, typer.Option("--days", "-n", help="simulated days")] = 3000,
+    days: Annotated[int, typer.Option("--days", "-n", min=1, help="simulated days")] = 3000,
     out: Annotated[Path, typer.Option("--out", "-o", help="work folder")] = Path("data/stage4/sim"),
 ) -> None:
     """The reliability experiment in fast mode (see bench/run.py for the full benchmark)."""
@@ -125,14 +196,23 @@ def simulate(
 
 @app.command()
 def upstream(
-    port: Annotated[int, typer.Option("--port", "-p")] = 8765,
-    orders: Annotated[int, typer.Option("--orders", help="orders per generated day")] = 2000,
-    fault_rate: Annotated[float, typer.Option("--fault-rate", help="5xx rate per request")] = 0.0,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535)] = 8765,
+    orders: Annotated[
+        int, typer.Option("--orders", min=1, max=1_000_000, help="orders per generated day")
+    ] = 2000,
+    fault_rate: Annotated[
+        float, typer.Option("--fault-rate", min=0.0, max=1.0, help="5xx rate per request")
+    ] = 0.0,
 ) -> None:
     """Serve the fake upstream API on 127.0.0.1 until Ctrl-C."""
     from stage4_pipelines.source.server import main as serve
 
-    serve(["--port", str(port), "--orders", str(orders), "--fault-rate", str(fault_rate)])
+    try:
+        serve(["--port", str(port), "--orders", str(orders), "--fault-rate", str(fault_rate)])
+    except OSError as exc:  # the port is taken, most often by another upstream
+        _bad_input(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): stop what uses it or pass --port"
+        )
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_SLA_DIR", "PipelineSettings", "get_settings"]
@@ -35,15 +35,22 @@ class PipelineSettings(BaseSettings):
     """Folder of armed one-shot faults (see ``chaos.py``); None disables fault injection."""
     timezone: str = "Asia/Seoul"
     schedule: str = "0 2 * * *"
-    retries: int = 3
-    retry_delay_seconds: float = 300.0
-    request_timeout_seconds: float = 30.0
-    heal_lookback_days: int = 7
+    retries: int = Field(default=3, ge=0, le=20)
+    retry_delay_seconds: float = Field(default=300.0, ge=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    heal_lookback_days: int = Field(default=7, ge=0, le=366)
     """How far back each run looks for days that never loaded (0 disables self-healing)."""
     slack_webhook_url: str | None = None
     """Incoming-webhook URL; Airflow prefers its ``slack_webhook`` connection when it exists."""
     slack_conn_id: str = "slack_webhook"
     log_hint: str = "see the task log in the Airflow UI / Prefect UI"
+
+    @field_validator("schedule")
+    @classmethod
+    def _five_field_cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a 5-field cron expression; use e.g. '0 2 * * *'")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -51,9 +58,7 @@ class PipelineSettings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"STAGE4_TIMEZONE={value!r} is not an IANA timezone; use e.g. 'Asia/Seoul'"
-            ) from exc
+            raise ValueError(f"{value!r} is not an IANA timezone; use e.g. 'Asia/Seoul'") from exc
         return value
 
 

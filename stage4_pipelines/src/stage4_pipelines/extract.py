@@ -118,9 +118,15 @@ def source_from_url(url: str, *, timeout_seconds: float = 30.0) -> Source:
         return HttpSource(url, timeout_seconds=timeout_seconds)
     if parsed.scheme == "generated":
         query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-        return GeneratedSource(
-            orders_per_day=int(query.get("orders", "200")), seed=int(query.get("seed", "7"))
-        )
+        try:
+            orders, seed = int(query.get("orders", "200")), int(query.get("seed", "7"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"source URL {url!r}: orders and seed must be integers, e.g. generated://?orders=200"
+            ) from exc
+        if orders < 1:
+            raise ConfigError(f"source URL {url!r}: orders must be at least 1")
+        return GeneratedSource(orders_per_day=orders, seed=seed)
     raise ConfigError(
         f"source URL {url!r} is not supported: use http://host:port (the upstream API) "
         "or generated://?orders=200 (in-process generator)"

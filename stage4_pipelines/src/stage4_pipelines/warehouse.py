@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import pandas as pd
 
-from stage4_pipelines.errors import ConfigError, WarehouseBusy
+from stage4_pipelines.errors import ConfigError, Stage4Error, WarehouseBusy
 
 __all__ = [
     "AUDIT_TABLE",
@@ -176,6 +176,19 @@ class Warehouse(ABC):
             cur.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", [day] if day else [])
             names = [d[0] for d in cur.description]
             return pd.DataFrame(cur.fetchall(), columns=names)
+
+    def ping(self) -> None:
+        """Open the warehouse once, so a wrong URL fails before any work, naming the fix."""
+        try:
+            with self._transaction() as cur:
+                cur.execute("SELECT 1")
+        except Stage4Error:
+            raise
+        except Exception as exc:  # the driver's own error types: OSError, duckdb, psycopg
+            raise ConfigError(
+                f"cannot open the warehouse {self.url} ({type(exc).__name__}: {exc}): fix "
+                "STAGE4_WAREHOUSE_URL (a writable duckdb:/// path or a reachable PostgreSQL)"
+            ) from exc
 
     def close(self) -> None:  # noqa: B027  (a no-op default, not an abstract method)
         """Release the connection (PostgreSQL connects per transaction: nothing to do)."""
