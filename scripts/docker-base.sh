@@ -2,7 +2,7 @@
 # Offline base images: `make docker-base`. When the registry answers, nothing is built (the
 # Dockerfiles' defaults, python:3.11-slim and ghcr.io/astral-sh/uv, are pulled as usual). When it
 # does not, this builds local stand-ins from Debian's packages (the machine reaches those):
-#   local/python:3.11-slim  debootstrap'd bookworm + Debian's python3.11 (uv makes the venv), `python` on PATH
+#   local/python:3.11-slim  debootstrap'd bookworm + Debian's python3.11 and pip, `python` on PATH
 #   local/uv:<version>      the uv binary from its PyPI wheel, at /uv and /uvx like the official image
 #   local/nginx, local/redis  for the compose stack
 # The host's extra CA certificates (/usr/local/share/ca-certificates) are trusted in the local
@@ -47,6 +47,26 @@ if [ "$FORCE" = 1 ] || ! have local/python:3.11-slim; then
     -c 'CMD ["python3"]' - local/python:3.11-slim >/dev/null
   rm -rf "$root"
   say "built local/python:3.11-slim ($("$DOCKER" image inspect -f '{{.Size}}' local/python:3.11-slim | awk '{printf "%.0f MB", $1/1e6}'))"
+fi
+
+# pip like python:3.11-slim has it (learners' Dockerfiles `pip install -r requirements.txt`): pip
+# from its PyPI wheel, no EXTERNALLY-MANAGED marker, the system CA bundle for pip, and
+# /usr/local/lib/python3.11/site-packages on sys.path (where `pip install --prefix` + COPY puts it).
+if ! "$DOCKER" run --rm local/python:3.11-slim python -m pip --version >/dev/null 2>&1; then
+  dir="$WORK/pip"; rm -rf "$dir"; mkdir -p "$dir"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dir" pip
+  cat >"$dir/Dockerfile" <<'DOCKERFILE'
+FROM local/python:3.11-slim
+COPY pip-*.whl /tmp/
+RUN whl=$(ls /tmp/pip-*.whl) \
+    && python3.11 "$whl/pip" install --no-index --break-system-packages --no-cache-dir "$whl" \
+    && rm -f /tmp/pip-*.whl /usr/lib/python3.11/EXTERNALLY-MANAGED \
+    && mkdir -p /usr/local/lib/python3.11/site-packages \
+    && echo /usr/local/lib/python3.11/site-packages >/usr/lib/python3/dist-packages/local-site-packages.pth \
+    && printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >/etc/pip.conf
+DOCKERFILE
+  DOCKER_BUILDKIT=1 "$DOCKER" build -q -t local/python:3.11-slim "$dir" >/dev/null
+  say "added pip to local/python:3.11-slim ($("$DOCKER" run --rm local/python:3.11-slim python -m pip --version | cut -d' ' -f1-2))"
 fi
 
 if [ "$FORCE" = 1 ] || ! have "local/uv:$UV_VERSION"; then

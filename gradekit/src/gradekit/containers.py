@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -26,11 +27,16 @@ __all__ = [
     "build_image",
     "docker_cli",
     "engine_problem",
+    "offline_dockerfile",
+    "remove_image",
     "run_container",
 ]
 
 LOCAL_BASE = "local/python:3.11-slim"
 LOCAL_UV = "local/uv:0.13.10"
+# python:3.X[-variant] from Docker Hub: the image a learner's Dockerfile most often starts FROM
+_PYTHON_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?python:3(?:\.\d+)?(?:[.-][\w.-]*)?$")
+_reachable: dict[str, bool] = {}
 
 
 class EngineUnavailable(GradekitError, RuntimeError):
@@ -186,36 +192,117 @@ def run_container(
     tmpfs: tuple[str, ...] = (),
     host_network: bool = False,
     extra: tuple[str, ...] = (),
+    command: tuple[str, ...] = (),
 ) -> Container:
     """``docker run -d`` with the given limits; ``ports`` maps container port -> host port
-    (published on 127.0.0.1 only)."""
+    (published on 127.0.0.1 only); ``command`` replaces the image's CMD."""
     problem = engine_problem()
     if problem:
         raise EngineUnavailable(problem)
     cli = docker_cli()
     assert cli is not None
     subprocess.run([cli, "rm", "-f", name], capture_output=True, timeout=60, check=False)
-    command = [cli, "run", "-d", "--name", name]
+    argv = [cli, "run", "-d", "--name", name]
     if host_network:
-        command += ["--network", "host"]
+        argv += ["--network", "host"]
     for inside, outside in (ports or {}).items():
-        command += ["-p", f"127.0.0.1:{outside}:{inside}"]
+        argv += ["-p", f"127.0.0.1:{outside}:{inside}"]
     for key, value in (env or {}).items():
-        command += ["-e", f"{key}={value}"]
+        argv += ["-e", f"{key}={value}"]
     if user:
-        command += ["--user", user]
+        argv += ["--user", user]
     if read_only:
-        command.append("--read-only")
+        argv.append("--read-only")
     if cap_drop_all:
-        command += ["--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
+        argv += ["--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
     if memory:
-        command += ["--memory", memory]
+        argv += ["--memory", memory]
     if cpus:
-        command += ["--cpus", str(cpus)]
+        argv += ["--cpus", str(cpus)]
     for mount in tmpfs:
-        command += ["--tmpfs", mount]
-    command += [*extra, image]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        argv += ["--tmpfs", mount]
+    argv += [*extra, image, *command]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"docker run {image} failed: {proc.stderr.strip()[-500:]}")
     return Container(cli=cli, id=proc.stdout.strip(), name=name, ports=dict(ports or {}))
+
+
+def _image_here(cli: str, image: str) -> bool:
+    found = subprocess.run(
+        [cli, "image", "inspect", image], capture_output=True, timeout=30, check=False
+    )
+    return found.returncode == 0
+
+
+def _pullable(cli: str, image: str, timeout_s: float = 25) -> bool:
+    """True when ``image`` can be pulled (it is then here); remembered per process."""
+    if image not in _reachable:
+        try:
+            done = subprocess.run(
+                [cli, "pull", "-q", image], capture_output=True, timeout=timeout_s, check=False
+            )
+            _reachable[image] = done.returncode == 0
+        except subprocess.TimeoutExpired:
+            _reachable[image] = False
+    return _reachable[image]
+
+
+def offline_dockerfile(dockerfile: Path, out_dir: Path) -> tuple[Path, list[str]]:
+    """The Dockerfile to build here, and what was changed so it builds without a registry.
+
+    Unchanged when every ``FROM`` image is here or can be pulled. Otherwise a copy in
+    ``out_dir`` where ``FROM python:3.X…`` (not here, no registry) starts from the local
+    stand-in ``make docker-base`` builds, and a ``# syntax=`` line (a frontend pull) is
+    dropped; the notes say so, for the evidence. Other images are left for the build to report.
+    """
+    cli = docker_cli()
+    if cli is None:
+        return dockerfile, []
+    lines = dockerfile.read_text(encoding="utf-8", errors="replace").splitlines()
+    stages: set[str] = set()
+    notes: list[str] = []
+    changed = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if i == 0 and re.match(r"#\s*syntax\s*=", stripped, re.IGNORECASE):
+            if not _pullable(cli, stripped.split("=", 1)[1].strip()):
+                lines[i] = ""
+                changed = True
+                notes.append(f"`{stripped}` dropped (no registry here to pull the frontend)")
+            continue
+        words = stripped.split()
+        if len(words) < 2 or words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if not args:
+            continue
+        image = args[0]
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if image.lower() in stages or image == "scratch" or "$" in image:
+            continue
+        if _image_here(cli, image) or _pullable(cli, image):
+            continue
+        if _PYTHON_IMAGE.match(image) and _image_here(cli, LOCAL_BASE):
+            lines[i] = line.replace(image, LOCAL_BASE, 1)
+            changed = True
+            notes.append(
+                f"FROM {image} built on {LOCAL_BASE} (Debian's Python 3.11 + pip; no registry "
+                "here: make docker-base)"
+            )
+    if not changed:
+        return dockerfile, notes
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copy = out_dir / "Dockerfile.offline"
+    copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return copy, notes
+
+
+def remove_image(tag: str) -> None:
+    """``docker rmi`` (the build cache keeps the layers for the next build)."""
+    cli = docker_cli()
+    if cli is None:
+        return
+    with contextlib.suppress(subprocess.SubprocessError):
+        subprocess.run([cli, "rmi", "-f", tag], capture_output=True, timeout=120, check=False)

@@ -1,4 +1,4 @@
-"""The roadmap's five stage-5 criteria and the isolated probe that measures each.
+"""Stage 5's criteria (the roadmap's five, plus the image run as deployed) and their probes.
 
 Each probe runs in a child process with its own time limit (``ctx.isolated``); a server that
 hangs, a crash or an exit in the graded code becomes a failed criterion, never a grader hang.
@@ -72,6 +72,17 @@ CRITERIA: dict[str, Criterion] = {
             "POST /predict; the Dockerfile (hadolint, non-root, its CMD serves) and k8s "
             "manifests (strict schemas, selectors, ports, probes) are checked",
         ),
+        Criterion(
+            id="container",
+            title="The image serves as the Deployment runs it",
+            title_ko="배포 설정 그대로 컨테이너 이미지로 서빙",
+            method="the Dockerfile built on a real Docker engine (build time and image size "
+            "reported); the image run with the Deployment's command, env, security context "
+            "(user, runAsNonRoot, read-only root, capabilities), cpu/memory limits and emptyDir "
+            "volumes; ready on the probe path at the containerPort, then 2000 predictions over "
+            "16 connections: every one a 200 with a prediction, the container still running. "
+            "No Docker engine: failed, saying why",
+        ),
     )
 }
 
@@ -84,12 +95,14 @@ def build_checks(ctx: GradeContext) -> list[Check]:
     availability_s = STARTUP_S * (o.replicas + 1) + o.avail_max_s + 120
     monitoring_s = STARTUP_S + 4 * 120 + 60
     cicd_s = 2 * STARTUP_S + o.ci_timeout + 300
+    container_s = o.container_build_timeout + STARTUP_S + 300
     probes = {
         "latency": ("probes_latency:probe_latency", latency_s),
         "concurrency": ("probes_concurrency:probe_concurrency", concurrency_s),
         "availability": ("probes_availability:probe_availability", availability_s),
         "monitoring": ("probes_monitoring:probe_monitoring", monitoring_s),
         "cicd": ("probes_cicd:probe_cicd", cicd_s),
+        "container": ("probes_container:probe_container", container_s),
     }
     return [
         Check(

@@ -44,6 +44,10 @@ class Options:
     """requests sent between two /metrics scrapes in the monitoring test."""
     ci_timeout: float = 600.0
     """seconds allowed for the workflow's lint and test commands together."""
+    container_requests: int = 2000
+    """predictions sent to the running container (16 connections)."""
+    container_build_timeout: float = 1800.0
+    """seconds allowed for building the image."""
 
     @classmethod
     def of(cls, ctx: GradeContext) -> Options:

@@ -79,26 +79,30 @@ http {{
 
 
 class RedisServer:
-    """A private redis-server on a free loopback port (never the shared one), restartable."""
+    """A private redis-server on a free port (never the shared one), restartable.
 
-    def __init__(self) -> None:
+    ``host``: where it listens (loopback; a container reaches it on the Docker bridge's gateway).
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:<port>/0``."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """``redis://<host>:<port>/0``."""
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> None:
         """Start without persistence and wait for it to accept connections."""
-        cmd = [ensure_tool("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1"]
-        cmd += ["--save", "", "--appendonly", "no"]
+        cmd = [ensure_tool("redis-server"), "--port", str(self.port), "--bind", self.host]
+        cmd += ["--save", "", "--appendonly", "no", "--protected-mode", "no"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
@@ -107,7 +111,7 @@ class RedisServer:
     def clients_connected_total(self) -> int:
         """``total_connections_received`` of INFO (0 if Redis does not answer)."""
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+            with socket.create_connection((self.host, self.port), timeout=1) as sock:
                 sock.sendall(b"INFO stats\r\n")
                 data = b""
                 while b"total_connections_received" not in data or not data.endswith(b"\r\n"):
