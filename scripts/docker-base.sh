@@ -49,16 +49,19 @@ if [ "$FORCE" = 1 ] || ! have local/python:3.11-slim; then
   say "built local/python:3.11-slim ($("$DOCKER" image inspect -f '{{.Size}}' local/python:3.11-slim | awk '{printf "%.0f MB", $1/1e6}'))"
 fi
 
-# pip like python:3.11-slim has it (learners' Dockerfiles `pip install -r requirements.txt`): pip
-# from its PyPI wheel, no EXTERNALLY-MANAGED marker, the system CA bundle for pip, and
+# pip and venv like python:3.11-slim has them (learners' Dockerfiles `pip install -r
+# requirements.txt`, `python -m venv`): Debian's python3.11-venv, pip from its PyPI wheel, no
+# EXTERNALLY-MANAGED marker, the system CA bundle for pip, and
 # /usr/local/lib/python3.11/site-packages on sys.path (where `pip install --prefix` + COPY puts it).
-if ! "$DOCKER" run --rm local/python:3.11-slim python -m pip --version >/dev/null 2>&1; then
+if ! "$DOCKER" run --rm local/python:3.11-slim python -c "import pip, ensurepip" >/dev/null 2>&1; then
   dir="$WORK/pip"; rm -rf "$dir"; mkdir -p "$dir"
   python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dir" pip
   cat >"$dir/Dockerfile" <<'DOCKERFILE'
 FROM local/python:3.11-slim
 COPY pip-*.whl /tmp/
-RUN whl=$(ls /tmp/pip-*.whl) \
+RUN apt-get update && apt-get install -y --no-install-recommends python3.11-venv \
+    && rm -rf /var/lib/apt/lists/* \
+    && whl=$(ls /tmp/pip-*.whl) \
     && python3.11 "$whl/pip" install --no-index --break-system-packages --no-cache-dir "$whl" \
     && rm -f /tmp/pip-*.whl /usr/lib/python3.11/EXTERNALLY-MANAGED \
     && mkdir -p /usr/local/lib/python3.11/site-packages \
@@ -66,7 +69,7 @@ RUN whl=$(ls /tmp/pip-*.whl) \
     && printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >/etc/pip.conf
 DOCKERFILE
   DOCKER_BUILDKIT=1 "$DOCKER" build -q -t local/python:3.11-slim "$dir" >/dev/null
-  say "added pip to local/python:3.11-slim ($("$DOCKER" run --rm local/python:3.11-slim python -m pip --version | cut -d' ' -f1-2))"
+  say "added venv and pip to local/python:3.11-slim ($("$DOCKER" run --rm local/python:3.11-slim python -m pip --version | cut -d' ' -f1-2))"
 fi
 
 if [ "$FORCE" = 1 ] || ! have "local/uv:$UV_VERSION"; then

@@ -26,9 +26,9 @@ def _context(work_dir: Path, impl: str = "") -> GradeContext:
     )
 
 
-def test_grader_declares_the_five_roadmap_criteria(tmp_path: Path) -> None:
+def test_grader_declares_the_five_roadmap_criteria_and_the_container(tmp_path: Path) -> None:
     checks = stage5_grading.build_checks(_context(tmp_path))
-    ids = ["latency", "concurrency", "availability", "monitoring", "cicd"]
+    ids = ["latency", "concurrency", "availability", "monitoring", "cicd", "container"]
     assert [c.criterion.id for c in checks] == ids
     assert list(stage5_grading.CRITERIA) == ids
     assert all(isinstance(c, Criterion) and c.title_ko for c in stage5_grading.CRITERIA.values())
@@ -94,7 +94,9 @@ def test_public_modules_declare_sorted_all() -> None:
         "stage5_grading.options",
         "stage5_grading.probes_availability",
         "stage5_grading.probes_cicd",
+        "stage5_grading.pod_spec",
         "stage5_grading.probes_concurrency",
+        "stage5_grading.probes_container",
         "stage5_grading.probes_latency",
         "stage5_grading.probes_monitoring",
         "stage5_grading.record",

@@ -4,3 +4,4 @@ worker_class = "uvicorn.workers.UvicornWorker"
 graceful_timeout = 20
 timeout = 120  # loading the model can take a while on a busy node
 accesslog = None
+worker_tmp_dir = "/dev/shm"  # the root filesystem is read-only in the cluster

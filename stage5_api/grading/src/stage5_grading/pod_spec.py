@@ -67,6 +67,7 @@ class PodRun:
     ready_path: str | None = None
     run_as_user: int | None = None
     run_as_group: int | None = None
+    fs_group: int | None = None
     run_as_non_root: bool = False
     read_only: bool = False
     no_new_privileges: bool = False
@@ -99,8 +100,13 @@ class PodRun:
             parts.append(f"emptyDir at {', '.join(self.tmpfs)}")
         return ", ".join(parts) or "no security context or limits"
 
-    def docker_options(self) -> list[str]:
-        """The ``docker run`` options of the security context and limits."""
+    def docker_options(self, uid: int | None = None, gid: int | None = None) -> list[str]:
+        """The ``docker run`` options of the security context and limits.
+
+        ``uid``/``gid``: who the container runs as. An emptyDir is world-writable in a
+        cluster; Docker mounts a tmpfs over an existing directory as root 0755 whatever the
+        mode asked, so it is given to that user (and ``fsGroup``) instead.
+        """
         opts: list[str] = []
         if self.run_as_user is not None:
             group = f":{self.run_as_group}" if self.run_as_group is not None else ""
@@ -119,8 +125,11 @@ class PodRun:
             opts += ["--memory", str(self.memory), "--memory-swap", str(self.memory)]
         if self.cpus is not None:
             opts += ["--cpus", f"{self.cpus:g}"]
+        owner = f",uid={uid}" if uid is not None else ""
+        owning_group = self.fs_group if self.fs_group is not None else gid
+        owner += f",gid={owning_group}" if owning_group is not None else ""
         for path in self.tmpfs:
-            opts += ["--tmpfs", f"{path}:rw,exec,mode=1777"]
+            opts += ["--tmpfs", f"{path}:rw,exec,mode=1777{owner}"]
         return opts
 
 
@@ -254,7 +263,11 @@ def pod_run(objects: list[K8sObject]) -> PodRun | None:
             break
     pod_sc = spec.get("securityContext") or {}
     sc = {**pod_sc, **(container.get("securityContext") or {})}
-    for key, attr in (("runAsUser", "run_as_user"), ("runAsGroup", "run_as_group")):
+    for key, attr in (
+        ("runAsUser", "run_as_user"),
+        ("runAsGroup", "run_as_group"),
+        ("fsGroup", "fs_group"),
+    ):
         if isinstance(sc.get(key), int):
             setattr(run, attr, sc[key])
     run.run_as_non_root = sc.get("runAsNonRoot") is True

@@ -117,6 +117,13 @@ def _why_stopped(container: Container) -> str:
     return f"the container {status} with exit code {code}; its log: {_tail(container.logs())}"
 
 
+def _oom_note(container: Container) -> str:
+    """A note when the kernel OOM-killed a process in the container (say, a worker)."""
+    if _state(container)[2]:
+        return " (the kernel OOM-killed a process in the container: it needs more than its memory limit)"
+    return ""
+
+
 def _wait_ready(container: Container, run: PodRun, host_port: int) -> tuple[str, float]:
     """Poll the readiness path until 200; returns (path, seconds). Raises _Refused."""
     paths = (run.ready_path,) if run.ready_path else READY_PATHS
@@ -144,8 +151,8 @@ def _wait_ready(container: Container, run: PodRun, host_port: int) -> tuple[str,
     where = ", ".join(f"{h}:{p}" for h, p in listening) or "no port"
     raise _Refused(
         f"not ready after {STARTUP_S:.0f} s: GET {' or '.join(paths)} on containerPort "
-        f"{run.port or DEFAULT_PORT} never answered 200 (the container listens on {where}); "
-        f"its log: {_tail(container.logs())}"
+        f"{run.port or DEFAULT_PORT} never answered 200 (the container listens on {where})"
+        f"{_oom_note(container)}; its log: {_tail(container.logs())}"
     )
 
 
@@ -162,6 +169,22 @@ def _uid(container: Container) -> str:
     except OSError:
         pass
     return "?"
+
+
+def _who(cli: str, tag: str, run: PodRun) -> tuple[int | None, int | None]:
+    """(uid, gid) the container runs as: runAsUser/runAsGroup, else the image's USER."""
+    if run.run_as_user is not None:
+        return run.run_as_user, run.run_as_group if run.run_as_group is not None else 0
+    user = _sh(cli, "image", "inspect", "-f", "{{.Config.User}}", tag)
+    name, _, group = user.partition(":")
+    if name.isdigit() and (not group or group.isdigit()):
+        return int(name), int(group) if group else 0
+    if not name:
+        return 0, 0
+    ids = _sh(cli, "run", "--rm", "--entrypoint", "sh", tag, "-c", "id -u; id -g").split()
+    if len(ids) == 2 and all(i.isdigit() for i in ids):
+        return int(ids[0]), int(ids[1])
+    return None, None
 
 
 def _build(ctx: GradeContext, files: ImplFiles, tag: str) -> tuple[BuildResult, list[str]]:
@@ -198,7 +221,8 @@ def _serve(ctx: GradeContext, files: ImplFiles, tag: str, run: PodRun, facts: li
     with RedisServer(host=_gateway(cli)) as redis:
         env = {**run.env, "REDIS_URL": redis.url, "STAGE5_REDIS_URL": redis.url}
         host_port = free_port()
-        extra = tuple(run.docker_options())
+        uid, gid = _who(cli, tag, run)
+        extra = tuple(run.docker_options(uid, gid))
         entry: list[str] = []
         if run.command:
             extra += ("--entrypoint", run.command[0])
@@ -237,7 +261,8 @@ def _serve(ctx: GradeContext, files: ImplFiles, tag: str, run: PodRun, facts: li
                 shown = first.error or f"{first.status} {first.body[:160]!r}"
                 raise _Refused(
                     f"{len(bad)} of {len(bodies)} predictions were not a 200 with a numeric "
-                    f"'prediction' (first: {shown}); its log: {_tail(container.logs(), 4)}"
+                    f"'prediction' (first: {shown}){_oom_note(container)}; its log: "
+                    f"{_tail(container.logs(), 4)}"
                 )
             latencies = sorted(r.latency_s for r in replies)
             p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000
