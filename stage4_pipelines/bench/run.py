@@ -4,7 +4,7 @@
    faults, the DAG's retry policy and its self-healing of missed days: success within the
    run's retries, days delivered without a human, recoveries, exactly-once, times.
 2. Full-size days (``--full-orders``, default 20000 orders) through the same core, interleaved
-   with an anchor (extract + transform only, no gate/load) per MEASURING.md: the ratio says
+   with an anchor (extract + transform only, no gate/load) per docs/measuring.md: the ratio says
    what the gate and the warehouse cost on top of reading the data.
 
 Figures come from a shared 2-core machine: compare ratios, not absolute seconds.

@@ -1,7 +1,7 @@
 """Facts about the machine a figure was measured on, recorded beside the figure.
 
 A timing means little without the cores it ran on and how busy they were: every result file
-the repo commits carries these facts (MEASURING: ratios from one run, load recorded).
+the repo commits carries these facts (docs/measuring.md: ratios from one run, load recorded).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Peak memory of a whole process tree, sampled the way MEASURING.md asks (psutil, ~50 ms)."""
+"""Peak memory of a whole process tree, sampled as docs/measuring.md says (psutil, ~50 ms)."""
 
 from __future__ import annotations
 
