@@ -6,7 +6,9 @@ A Markdown file marks each figure's place with the result file and a template::
     4,232/4,232 answered
     <!-- /results -->
 
-The template is Python's ``str.format`` over the JSON (``{machine[cores]}``, ``{ratio:.2f}``).
+The template is Python's ``str.format`` over the JSON (``{machine[cores]}``, ``{ratio:.2f}``,
+``{rate:.1%}``). A numeric key of a JSON object can be named as it is: ``{attempts[2]}`` reads
+the key ``"2"`` (``str.format`` passes ``[2]`` as the integer 2, and JSON keys are strings).
 ``python scripts/render_results.py`` rewrites the text between the markers; ``--check`` exits 1
 when any rendered text differs from what is committed (CI runs it through ``make lint``).
 """
@@ -27,13 +29,22 @@ BLOCK = re.compile(
 )
 
 
+class _Fields(dict[str, Any]):
+    """A JSON object whose numeric keys a template can name: ``{histogram[2]}``."""
+
+    def __missing__(self, key: object) -> Any:
+        if isinstance(key, int) and str(key) in self:
+            return self[str(key)]
+        raise KeyError(key)
+
+
 def render(text: str, root: Path = ROOT) -> str:
     """``text`` with every results block filled from its file."""
 
     def fill(match: re.Match[str]) -> str:
         path = root / match["file"].strip()
         try:
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
+            data: Any = json.loads(path.read_text(encoding="utf-8"), object_hook=_Fields)
         except (OSError, ValueError) as exc:
             raise SystemExit(
                 f"error: {path} (named in a results block) cannot be read: {exc}"
