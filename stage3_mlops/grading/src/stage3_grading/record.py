@@ -30,7 +30,7 @@ def _machine() -> dict[str, Any]:
 
 def record(source: Path, target: Path, command: str) -> dict[str, Any]:
     """Write ``source``'s JSON plus ``machine``, ``command`` and totals to ``target`` atomically."""
-    data = json.loads(source.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     if isinstance(data.get("outcomes"), list):  # a fidelity report
         outcomes = data["outcomes"]
         data["right"] = sum(1 for o in outcomes if o.get("right"))
