@@ -16,7 +16,7 @@ FIDELITY_OPTS ?=
 REPORTS ?= reports
 
 STAGES := stage1 stage2 stage3 stage4 stage5
-MEMBERS := gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo \
+MEMBERS := opskit gradekit stage1_validation stage2_log_analysis stage3_mlops stage4_pipelines stage5_api diagnostics demo \
 	stage1_validation/grading stage2_log_analysis/grading stage3_mlops/grading stage4_pipelines/grading stage5_api/grading
 TEST_DIRS := $(MEMBERS) deploy scripts
 stage_dir = $(firstword $(wildcard $(1)_*/))

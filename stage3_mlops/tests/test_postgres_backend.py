@@ -11,20 +11,21 @@ import uuid
 
 import mlflow
 import pandas as pd
-import psycopg2
+import psycopg
 import pytest
 from mlflow.tracking import MlflowClient
 
 from stage3_mlops.mlops import RecommendationMLOps
+from stage3_mlops.servers import backend_store_uri
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 
 DATABASE = "stage3_mlflow_test"
-BACKEND = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
+BACKEND = backend_store_uri(f"postgresql://postgres@127.0.0.1:5432/{DATABASE}")
 
 
 def _ensure_database() -> None:
-    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test")
+    conn = psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test")
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))

@@ -234,6 +234,18 @@ def start(
     console.print(f"Grade your work with: [bold]make check-{info.key} IMPL={target}[/]")
 
 
+@app.command("record")
+def record_cmd(
+    source: Annotated[Path, typer.Argument(help="a scorecard or fidelity report (reports/...)")],
+    target: Annotated[Path, typer.Argument(help="the committed result file to write")],
+    command: Annotated[str, typer.Option(help="the command that produced SOURCE")] = "",
+) -> None:
+    """Keep a scorecard or fidelity run as a committed result, with the machine it ran on."""
+    from gradekit.record import main as record_main
+
+    raise typer.Exit(record_main([str(source), str(target), *([command] if command else [])]))
+
+
 def _parse_options(items: list[str]) -> dict[str, str]:
     options = {}
     for item in items:

@@ -10,6 +10,8 @@ GradekitError
 
 from __future__ import annotations
 
+from opskit.processes import ProcessStartError  # raised by opskit.processes; re-exported
+
 __all__ = [
     "BrowserError",
     "GradekitError",
@@ -39,17 +41,6 @@ class ImplementationNotFound(GradekitError, ImportError):
 
 class StageNotImplemented(GradekitError):
     """Raised when a stage's grader does not exist yet."""
-
-
-class ProcessStartError(GradekitError, RuntimeError):
-    """Raised when a started server exits, or does not answer, before it is ready.
-
-    ``returncode`` is the exit code when the process exited, else ``None`` (it timed out).
-    """
-
-    def __init__(self, message: str, *, returncode: int | None = None) -> None:
-        self.returncode = returncode
-        super().__init__(message)
 
 
 class ToolMissing(GradekitError, RuntimeError):

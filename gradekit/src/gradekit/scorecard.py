@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from rich.table import Table
 
 from gradekit.junit import render_junit
 from gradekit.result import CriterionResult, Status
+from opskit.files import write_text_atomic
 
 __all__ = ["Scorecard", "write_atomic"]
 
@@ -191,17 +190,8 @@ def append_history(card: Scorecard, path: Path) -> None:
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``text`` to ``path`` through a temporary file and a rename (parents created)."""
+    return write_text_atomic(path, text, make_parents=True)
 
 
 def _fmt(value: float | bool | str | None, unit: str) -> str:

@@ -16,7 +16,7 @@ from types import TracebackType
 import psutil
 from pydantic import BaseModel
 
-from gradekit.sampling import tree_rss_bytes
+from opskit.memory import tree_rss_bytes
 
 __all__ = ["PhaseStat", "PhaseTimer"]
 

@@ -47,12 +47,12 @@ def server(
     port: Annotated[int, typer.Option("--port", "-p")] = 5000,
 ) -> None:
     """Run the tracking server in the foreground (SQLite by default, PostgreSQL via env)."""
-    from stage3_mlops.servers import mlflow_env
+    from stage3_mlops.servers import backend_store_uri, mlflow_env
 
     if backend_uri.startswith("sqlite:///"):
         Path(backend_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
-    args = [_bin("mlflow"), "server", "--backend-store-uri", backend_uri]
+    args = [_bin("mlflow"), "server", "--backend-store-uri", backend_store_uri(backend_uri)]
     args += [
         "--artifacts-destination",
         str(artifacts.resolve()),
@@ -73,9 +73,10 @@ def ui(
     port: Annotated[int, typer.Option("--port", "-p")] = 5001,
 ) -> None:
     """Browse the same store with ``mlflow ui`` (read-mostly; artefacts need the server)."""
-    from stage3_mlops.servers import mlflow_env
+    from stage3_mlops.servers import backend_store_uri, mlflow_env
 
-    args = [_bin("mlflow"), "ui", "--backend-store-uri", backend_uri, "--host", "127.0.0.1"]
+    args = [_bin("mlflow"), "ui", "--backend-store-uri", backend_store_uri(backend_uri)]
+    args += ["--host", "127.0.0.1"]
     args += ["--port", str(port)]
     console.print(f"MLflow UI on http://127.0.0.1:{port}")
     os.execve(args[0], args, mlflow_env())

@@ -2,7 +2,7 @@
 
 Both bind to loopback by default. Tests and the grader pass port 0 to get a free port, so
 concurrent runs on one machine never collide. Ports, readiness and stopping the process tree
-come from ``gradekit.processes`` (shared with stage 5); ``find_free_port`` is its ``free_port``.
+come from ``opskit.processes`` (shared with stage 5); ``find_free_port`` is its ``free_port``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from types import TracebackType
 
 import httpx
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port as find_free_port
-from gradekit.processes import stop_tree, wait_until_answers
+from opskit.processes import ProcessStartError, stop_tree, wait_until_answers
+from opskit.processes import free_port as find_free_port
 from stage3_mlops.errors import ServerError
 
 __all__ = [
@@ -41,6 +40,18 @@ def mlflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     env.update(extra or {})
     return env
+
+
+def backend_store_uri(uri: str) -> str:
+    """The SQLAlchemy URI MLflow should get: PostgreSQL through psycopg 3, the repo's one driver.
+
+    ``postgresql://`` alone means psycopg2 to SQLAlchemy; the workspace installs psycopg 3 only
+    (stage 4 uses it too), so plain PostgreSQL URIs get the ``+psycopg`` dialect.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri.removeprefix(prefix)
+    return uri
 
 
 class ServerProcess:
@@ -124,7 +135,7 @@ class TrackingServer(ServerProcess):
             *(str(Path(sys.executable).parent / "mlflow"),),
             "server",
             "--backend-store-uri",
-            backend_uri,
+            backend_store_uri(backend_uri),
             "--artifacts-destination",
             str(artifacts_dir.resolve()),
             "--host",
