@@ -87,7 +87,8 @@ fidelity: setup ## The graders' own mutation suite: every case of every stage, "
 	$(RUN) python -m gradekit fidelity --out $(REPORTS) --strict $(FIDELITY_OPTS)
 
 .PHONY: $(addprefix fidelity-,$(STAGES)) fidelity-diagnostics
-$(addprefix fidelity-,$(STAGES)) fidelity-diagnostics: setup ## One stage's fidelity suite (e.g. make fidelity-stage1)
+fidelity-stage1: setup ## Stage 1's fidelity suite (likewise fidelity-stage2 ... fidelity-stage5, fidelity-diagnostics)
+$(addprefix fidelity-,$(STAGES)) fidelity-diagnostics: setup
 	$(RUN) python -m gradekit fidelity $(@:fidelity-%=%) --out $(REPORTS) --strict $(FIDELITY_OPTS)
 
 .PHONY: progress
