@@ -117,10 +117,40 @@ def _why_stopped(container: Container) -> str:
     return f"the container {status} with exit code {code}; its log: {_tail(container.logs())}"
 
 
+def _oom_kills(pid: int) -> int:
+    """OOM kills in the container's memory cgroup (any process, say a worker; v1 or v2)."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "memory":
+            files = [Path(f"/sys/fs/cgroup/memory{path}/memory.oom_control")]
+        elif controllers == "":
+            files = [Path(f"/sys/fs/cgroup{path}/memory.events")]
+        else:
+            continue
+        for file in files:
+            try:
+                for entry in file.read_text().splitlines():
+                    key, _, value = entry.partition(" ")
+                    if key == "oom_kill" and value.strip().isdigit() and int(value) > 0:
+                        return int(value)
+            except OSError:
+                continue
+    return 0
+
+
 def _oom_note(container: Container) -> str:
     """A note when the kernel OOM-killed a process in the container (say, a worker)."""
-    if _state(container)[2]:
-        return " (the kernel OOM-killed a process in the container: it needs more than its memory limit)"
+    _, _, oom, pid = _state(container)
+    kills = _oom_kills(pid) if pid else 0
+    if oom or kills:
+        return (
+            f" (the kernel OOM-killed {kills or 1} process(es) in the container: it needs more "
+            "memory than its limit)"
+        )
     return ""
 
 
