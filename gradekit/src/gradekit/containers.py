@@ -287,10 +287,12 @@ def offline_dockerfile(dockerfile: Path, out_dir: Path) -> tuple[Path, list[str]
         if _PYTHON_IMAGE.match(image) and _image_here(cli, LOCAL_BASE):
             lines[i] = line.replace(image, LOCAL_BASE, 1)
             changed = True
-            notes.append(
+            note = (
                 f"FROM {image} built on {LOCAL_BASE} (Debian's Python 3.11 + pip; no registry "
                 "here: make docker-base)"
             )
+            if note not in notes:
+                notes.append(note)
     if not changed:
         return dockerfile, notes
     out_dir.mkdir(parents=True, exist_ok=True)
