@@ -11,12 +11,17 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gradekit.errors import ProcessStartError, ToolMissing
-from gradekit.processes import free_port, kill_tree, stop_tree, wait_until_answers
-from gradekit.tools import ensure_tool
+from opskit.processes import (
+    ProcessStartError,
+    free_port,
+    kill_tree,
+    stop_tree,
+    wait_until_answers,
+)
 
 
 def _spawn(code: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    """A Python child with its stdout piped; use it in ``with`` so the pipe gets closed."""
     return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
         [sys.executable, "-c", code], stdout=subprocess.PIPE, **kwargs
     )
@@ -44,8 +49,10 @@ def test_waits_for_a_real_server_then_stops_it(tmp_path: Path) -> None:
 
 
 def test_a_server_that_crashes_fails_at_once_with_its_exit_code() -> None:
-    crashing = _spawn("raise SystemExit(3)")
-    with pytest.raises(ProcessStartError, match="exited with code 3") as info:
+    with (
+        _spawn("raise SystemExit(3)") as crashing,
+        pytest.raises(ProcessStartError, match="exited with code 3") as info,
+    ):
         wait_until_answers(f"http://127.0.0.1:{free_port()}/", process=crashing, timeout_s=600)
     assert info.value.returncode == 3
 
@@ -66,11 +73,11 @@ time.sleep(120)
 
 
 def test_kill_tree_kills_the_children_too() -> None:
-    parent = _spawn(_PARENT_WITH_CHILD)
-    assert parent.stdout is not None
-    child = psutil.Process(int(parent.stdout.readline()))
-    kill_tree(parent.pid)
-    assert parent.wait(30) == -signal.SIGKILL
+    with _spawn(_PARENT_WITH_CHILD) as parent:
+        assert parent.stdout is not None
+        child = psutil.Process(int(parent.stdout.readline()))
+        kill_tree(parent.pid)
+        assert parent.wait(30) == -signal.SIGKILL
     child.wait(30)  # raises TimeoutExpired if the child survived
     assert not child.is_running()
 
@@ -84,22 +91,17 @@ time.sleep(120)
 
 
 def test_stop_tree_escalates_to_sigkill_for_a_group_that_ignores_sigterm() -> None:
-    stubborn = _spawn(_IGNORES_SIGTERM, start_new_session=True)
-    assert stubborn.stdout is not None and stubborn.stdout.readline().strip() == b"ready"
-    assert stop_tree(stubborn, timeout_s=0.5, group=True) == -signal.SIGKILL
+    with _spawn(_IGNORES_SIGTERM, start_new_session=True) as stubborn:
+        assert stubborn.stdout is not None and stubborn.stdout.readline().strip() == b"ready"
+        assert stop_tree(stubborn, timeout_s=0.5, group=True) == -signal.SIGKILL
 
 
 def test_stop_tree_lets_a_graceful_process_exit_by_itself() -> None:
-    graceful = _spawn(
+    code = (
         "import signal, sys, time\n"
         "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
         "print('ready', flush=True)\ntime.sleep(120)"
     )
-    assert graceful.stdout is not None and graceful.stdout.readline().strip() == b"ready"
-    assert stop_tree(graceful, timeout_s=30) == 0
-
-
-def test_ensure_tool_finds_installed_tools_and_names_the_package_of_missing_ones() -> None:
-    assert Path(ensure_tool("sh", install=False)).name == "sh"
-    with pytest.raises(ToolMissing, match="apt-get install -y no-such-tool-x1"):
-        ensure_tool("no-such-tool-x1", install=False)
+    with _spawn(code) as graceful:
+        assert graceful.stdout is not None and graceful.stdout.readline().strip() == b"ready"
+        assert stop_tree(graceful, timeout_s=30) == 0

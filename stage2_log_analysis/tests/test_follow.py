@@ -24,31 +24,30 @@ T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 def test_tailer_returns_only_complete_lines(tmp_path: Path):
     path = tmp_path / "a.log"
     path.write_bytes(b"one\ntw")
-    tailer = Tailer(path)
-    assert tailer.poll() == b"one\n"
-    with path.open("ab") as fh:
-        fh.write(b"o\nthree\n")
-    assert tailer.poll() == b"two\nthree\n"
-    assert tailer.poll() == b""
+    with Tailer(path) as tailer:
+        assert tailer.poll() == b"one\n"
+        with path.open("ab") as fh:
+            fh.write(b"o\nthree\n")
+        assert tailer.poll() == b"two\nthree\n"
+        assert tailer.poll() == b""
 
 
 def test_tailer_follows_rotation_and_truncation(tmp_path: Path):
     path = tmp_path / "a.log"
     path.write_bytes(b"1\n2\n")
-    tailer = Tailer(path)
-    assert tailer.poll() == b"1\n2\n"
-    with path.open("ab") as fh:
-        fh.write(b"3\n")
-    os.rename(path, tmp_path / "a.log.1")  # logrotate: move, then a fresh file
-    path.write_bytes(b"4\n")
-    assert tailer.poll() == b"3\n4\n"
-    assert tailer.rotations == 1
-    path.write_bytes(b"")  # copytruncate
-    assert tailer.poll() == b""
-    path.write_bytes(b"5\n")
-    assert tailer.poll() == b"5\n"
-    assert tailer.truncations == 1
-    tailer.close()
+    with Tailer(path) as tailer:
+        assert tailer.poll() == b"1\n2\n"
+        with path.open("ab") as fh:
+            fh.write(b"3\n")
+        os.rename(path, tmp_path / "a.log.1")  # logrotate: move, then a fresh file
+        path.write_bytes(b"4\n")
+        assert tailer.poll() == b"3\n4\n"
+        assert tailer.rotations == 1
+        path.write_bytes(b"")  # copytruncate
+        assert tailer.poll() == b""
+        path.write_bytes(b"5\n")
+        assert tailer.poll() == b"5\n"
+        assert tailer.truncations == 1
 
 
 def test_live_aggregator_emits_each_minute_once_after_lateness():
@@ -99,14 +98,13 @@ def test_follow_log_streams_minutes_across_a_rotation(tmp_path: Path):
 def test_tailer_reads_a_big_existing_file_in_bounded_steps(tmp_path: Path):
     path = tmp_path / "big.log"
     path.write_bytes(b"".join(b"line %d\n" % i for i in range(1000)))
-    tailer = Tailer(path, max_read=100)
-    got = b""
-    for _ in range(200):
-        part = tailer.poll()
-        assert len(part) <= 200
-        got += part
-    assert got == path.read_bytes()
-    tailer.close()
+    with Tailer(path, max_read=100) as tailer:
+        got = b""
+        for _ in range(200):
+            part = tailer.poll()
+            assert len(part) <= 200
+            got += part
+        assert got == path.read_bytes()
 
 
 def test_an_outage_is_flagged_live_while_the_log_is_silent():

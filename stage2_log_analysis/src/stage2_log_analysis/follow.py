@@ -115,6 +115,12 @@ class Tailer:
             self._fh.close()
             self._fh = None
 
+    def __enter__(self) -> Tailer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _before(partial: Partial, cutoff: pd.Timestamp, keep: bool) -> Partial:
     """The part of ``partial`` strictly before ``cutoff`` (or at/after it when ``keep``)."""
