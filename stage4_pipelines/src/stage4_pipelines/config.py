@@ -29,6 +29,9 @@ class PipelineSettings(BaseSettings):
     warehouse_url: str = "duckdb:///data/stage4/warehouse.duckdb"
     """``duckdb:///path.duckdb`` (embedded default) or ``postgresql://user@host/db?schema=name``."""
     staging_dir: Path = Path("data/stage4/staging")
+    staging_url: str | None = None
+    """Staging every worker reaches (``postgresql://host/db?schema=x`` or an fsspec URL such as
+    ``file:///mnt/shared/stage4``); unset = ``staging_dir``, a folder of this machine only."""
     reports_dir: Path = Path("data/stage4/quality_reports")
     sla_dir: Path = DEFAULT_SLA_DIR
     chaos_dir: Path | None = None

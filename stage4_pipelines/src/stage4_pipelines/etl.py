@@ -13,12 +13,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from stage4_pipelines.chaos import maybe_crash
+from stage4_pipelines.chaos import maybe_crash, maybe_pause
 from stage4_pipelines.config import PipelineSettings
 from stage4_pipelines.extract import RawDay, Source, extract_day, source_from_url
 from stage4_pipelines.quality import QualityReport, run_quality_gate
 from stage4_pipelines.source.generator import ExpectedDay, order_checksum
-from stage4_pipelines.staging import read_staged, stage_tables
+from stage4_pipelines.staging import read_staged, stage_tables, staging_target
 from stage4_pipelines.transform import TransformedDay, build_facts, build_marts
 from stage4_pipelines.warehouse import BetweenTables, Warehouse, connect_warehouse
 
@@ -77,6 +77,7 @@ def _load_with_chaos(
             between_tables(table)
         if table == "fact_orders":  # "killed midway": some tables written, others not yet
             maybe_crash(chaos_dir, "load", facts.day)
+            maybe_pause(chaos_dir, "load", facts.day)  # time for a test to kill the worker
 
     rows = warehouse.load_day(facts.day, full.tables, run_id=run_id, between_tables=hook)
     return full, rows
@@ -120,20 +121,23 @@ def _result(full: TransformedDay, rows: int, report: QualityReport, seconds: flo
 # --- staged steps: one per orchestrator task -------------------------------------------------
 
 
+def _target(settings: PipelineSettings, day: date) -> str | Path:
+    return staging_target(settings.staging_url, settings.staging_dir, day.isoformat())
+
+
 def extract_step(day: date, settings: PipelineSettings) -> str:
     """Extract ``day`` from the upstream and stage it; returns the raw reference."""
     maybe_crash(settings.chaos_dir, "extract", day)
     source = source_from_url(settings.source_url, timeout_seconds=settings.request_timeout_seconds)
     raw = extract_day(source, day)
-    return stage_tables(settings.staging_dir / day.isoformat(), "raw", raw.tables)
+    return stage_tables(_target(settings, day), "raw", raw.tables)
 
 
 def transform_step(raw_ref: str, day: date, settings: PipelineSettings) -> str:
     """Clean and conform the raw day into facts and dimensions; returns the facts reference."""
     maybe_crash(settings.chaos_dir, "transform", day)
     facts = build_facts(RawDay(day=day, tables=read_staged(raw_ref)))
-    staged = stage_tables(settings.staging_dir / day.isoformat(), "facts", facts.tables)
-    return staged
+    return stage_tables(_target(settings, day), "facts", facts.tables)
 
 
 def quality_step(facts_ref: str, day: date, settings: PipelineSettings) -> QualityReport:
