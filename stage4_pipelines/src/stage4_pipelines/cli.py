@@ -20,7 +20,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -213,6 +213,70 @@ def upstream(
         _bad_input(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): stop what uses it or pass --port"
         )
+
+
+cluster_app = typer.Typer(
+    help="Run across machines: Airflow on Celery workers.", no_args_is_help=True
+)
+app.add_typer(cluster_app, name="cluster")
+
+RunDir = Annotated[Path, typer.Option("--run-dir", help="pid files, logs, AIRFLOW_HOME")]
+
+
+def _airflow_cluster(run_dir: Path, **fields: object) -> Any:
+    from pydantic import ValidationError
+
+    from stage4_pipelines.cluster.airflow_celery import AirflowCluster
+
+    try:
+        return AirflowCluster.model_validate({"run_dir": run_dir, **fields})
+    except ValidationError as exc:
+        _bad_input(str(exc))
+
+
+@cluster_app.command("airflow-up")
+def airflow_up(
+    run_dir: RunDir = Path("data/stage4/cluster/airflow"),
+    workers: Annotated[int, typer.Option("--workers", "-n", min=1, max=16)] = 2,
+    redis_url: Annotated[str, typer.Option("--redis-url")] = "redis://127.0.0.1:6379/11",
+    database: Annotated[str, typer.Option("--database")] = "s4_airflow",
+    api_port: Annotated[int, typer.Option("--api-port", min=1, max=65535)] = 8794,
+) -> None:
+    """Migrate Airflow's metadata DB, then start api-server, scheduler, dag-processor, workers."""
+    cluster = _airflow_cluster(
+        run_dir, workers=workers, redis_url=redis_url, database=database, api_port=api_port
+    )
+    try:
+        cluster.up()
+    except (TimeoutError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or ""
+        errors.print(f"[red]error:[/] {exc}\n{detail[-2000:]}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DAY_FAILED) from exc
+    for name, pid in cluster.running().items():
+        console.print(f"{name}: pid {pid}")
+    console.print(f"API/UI {cluster.api_url}; logs in {cluster.run_dir.resolve()}")
+
+
+@cluster_app.command("airflow-down")
+def airflow_down(run_dir: RunDir = Path("data/stage4/cluster/airflow")) -> None:
+    """Stop the workers, then the scheduler, dag-processor and api-server."""
+    _airflow_cluster(run_dir).down()
+
+
+@cluster_app.command("airflow-env")
+def airflow_env(
+    run_dir: RunDir = Path("data/stage4/cluster/airflow"),
+    redis_url: Annotated[str, typer.Option("--redis-url")] = "redis://127.0.0.1:6379/11",
+    database: Annotated[str, typer.Option("--database")] = "s4_airflow",
+    api_port: Annotated[int, typer.Option("--api-port", min=1, max=65535)] = 8794,
+) -> None:
+    """Print ``export`` lines that point ``airflow`` commands at the cluster."""
+    import shlex
+
+    cluster = _airflow_cluster(run_dir, redis_url=redis_url, database=database, api_port=api_port)
+    for name, value in sorted(cluster.env().items()):
+        if name.startswith("AIRFLOW"):
+            print(f"export {name}={shlex.quote(value)}")
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""Background processes with pid files: start, stop (the whole process group), and wait.
+
+Each service runs in its own session, so stopping it (or killing a worker mid-task) takes its
+children too: Celery's pool, Airflow's task supervisor, a Prefect flow-run process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+__all__ = ["alive", "pid_of", "start", "stop", "wait_until"]
+
+
+def _pid_file(run_dir: Path, name: str) -> Path:
+    return Path(run_dir) / f"{name}.pid"
+
+
+def pid_of(run_dir: Path, name: str) -> int | None:
+    """The pid of service ``name`` if its pid file names a live process."""
+    try:
+        pid = int(_pid_file(run_dir, name).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return True
+
+
+def start(run_dir: Path, name: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Start ``argv`` as service ``name`` (log in ``run_dir/<name>.log``), unless it runs."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if (pid := pid_of(run_dir, name)) is not None:
+        return pid
+    with open(run_dir / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    _pid_file(run_dir, name).write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop(run_dir: Path, name: str, *, grace_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
+    """Signal service ``name``'s process group, then SIGKILL it after ``grace_s``."""
+    pid = pid_of(run_dir, name)
+    if pid is None:
+        _pid_file(run_dir, name).unlink(missing_ok=True)
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+    deadline = time.monotonic() + grace_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):  # what is left: the service or its children
+        os.killpg(pid, signal.SIGKILL)
+    _pid_file(run_dir, name).unlink(missing_ok=True)
+    return True
+
+
+def wait_until(check: Callable[[], bool], *, timeout_s: float, what: str) -> None:
+    """Poll ``check`` every second until it holds; TimeoutError naming ``what`` otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # not up yet: connection refused, table missing, ...
+            pass
+        time.sleep(1.0)
+    raise TimeoutError(f"{what}: not ready after {timeout_s:.0f} s")
