@@ -28,7 +28,7 @@ backfill-stage4: setup ## Stage 4: reprocess a range: make backfill-stage4 START
 	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make backfill-stage4 START=YYYY-MM-DD END=YYYY-MM-DD [ENGINE=prefect]"; exit 2; fi
 	$(S4_AIRFLOW_ENV) $(RUN) python -m stage4_pipelines backfill --start $(START) --end $(END) --engine $(ENGINE)
 
-##@ Stage 4 — across machines (Airflow on Celery, Prefect work pool; loopback stands in for hosts)
+##@ Stage 4 — across machines (Airflow on Celery; loopback processes stand in for hosts)
 WORKERS ?= 2
 S4_CLUSTER_DIR ?= $(CURDIR)/$(S4_DATA)/cluster
 

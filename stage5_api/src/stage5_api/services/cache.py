@@ -88,7 +88,7 @@ class PredictionCache:
             return [None] * len(keys)
         assert self._client is not None
         try:
-            values: list[bytes | None] = await self._client.mget(keys)  # type: ignore[assignment]
+            values: list[bytes | None] = await self._client.mget(keys)  # type: ignore[assignment,unused-ignore]  # needed with redis 8 types, not 6
         except (RedisError, OSError):
             self._failed()
             return [None] * len(keys)
