@@ -163,16 +163,11 @@ def test_a_worker_killed_mid_load_loses_and_duplicates_nothing(cluster):
     day = date(2024, 1, 10)
     chaos = Path(os.environ["STAGE4_CHAOS_DIR"])
     arm_pause(chaos, "load", day, seconds=600)  # fact_orders written, not committed
-    out = c.airflow(
-        "dags",
-        "trigger",
-        "ecommerce_etl",
-        "--logical-date",
-        "2024-01-10T17:00:00+00:00",
-        "-o",
-        "json",
+    c.airflow("dags", "unpause", "ecommerce_etl")  # already, unless this test runs alone
+    c.airflow("dags", "trigger", "ecommerce_etl", "--logical-date", "2024-01-10T17:00:00+00:00")
+    ((run_id,),) = c.sql(
+        "SELECT run_id FROM dag_run WHERE logical_date = %s", ["2024-01-10T17:00:00+00:00"]
     )
-    run_id = json.loads(out[out.index("[") :])[0]["dag_run_id"]
     marker = chaos / f"paused-load-{day}.json"
     procs.wait_until(marker.exists, timeout_s=900, what="the load to pause")
     paused = json.loads(marker.read_text())
