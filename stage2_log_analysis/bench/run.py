@@ -9,10 +9,14 @@ On your own log (``--log``) or a generated one (with ground truth), each contend
 its own process, the contenders in turn for ``--rounds`` rounds (A B C.., A B C..), after the
 file has been read once into the page cache. Measured per run: the process's wall time (what
 a user waits for, imports included), the time the contender reports for its own work, and
-the peak RSS of its whole process tree (psutil every 50 ms, Dask workers included). Every
-contender writes per-minute counts (requests, 2xx..5xx); they are checked equal to
-``logan``'s, minute by minute. The anchor is DuckDB's ``read_csv`` per-minute query, the
-query a data engineer writes (``duckdb_csv.py``). Writes ``<name>.json`` and ``<name>.png``
+the CPU seconds of its tree and of everything else on the machine meanwhile (a shared
+machine: CPU time says what the work cost when the wall time says how busy the machine
+was), and the peak RSS of its whole process tree (psutil every 50 ms, Dask workers
+included). Every contender writes per-minute counts (requests, 2xx..5xx); they are checked
+equal to ``logan``'s minute by minute, and to the generator's truth when the log has one.
+The anchors: DuckDB's ``read_csv`` per-minute query, the query a data engineer writes
+(``duckdb_csv.py``; also with ``strict_mode=false``), Polars' ``scan_csv`` on the same trick
+(``polars_csv.py``), and DuckDB with ``logan``'s own regexes (``duckdb_minutes.py``). Writes ``<name>.json`` and ``<name>.png``
 under ``--out`` (default ``bench/results``): the medians, ratios, versions and machine facts.
 """
 
@@ -22,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psutil
 from rich.console import Console
 from rich.table import Table
 
@@ -73,6 +79,20 @@ CONTENDERS: dict[str, tuple[list[str], str]] = {
         [sys.executable, str(HERE / "duckdb_csv.py"), "{path}", "{out}/m.parquet"],
         "{out}/m.parquet",
     ),
+    "duckdb read_csv, strict_mode=false": (
+        [
+            sys.executable,
+            str(HERE / "duckdb_csv.py"),
+            "{path}",
+            "{out}/m.parquet",
+            "--strict-mode-off",
+        ],
+        "{out}/m.parquet",
+    ),
+    "polars read_csv": (
+        [sys.executable, str(HERE / "polars_csv.py"), "{path}", "{out}/m.parquet"],
+        "{out}/m.parquet",
+    ),
     "duckdb, logan's regex": (
         [sys.executable, str(HERE / "duckdb_minutes.py"), "{path}", "{out}/m.parquet"],
         "{out}/m.parquet",
@@ -87,12 +107,23 @@ def run_one(name: str, path: Path, work: Path) -> tuple[dict[str, Any], pd.DataF
     out = Path(tempfile.mkdtemp(prefix="run-", dir=work))
     command, minutes_at = CONTENDERS[name]
     cmd = [a.replace("{path}", str(path)).replace("{out}", str(out)) for a in command]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_cpu = _busy_cpu_s()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with TreeRSSSampler(proc.pid) as sampler:
         stdout, stderr = proc.communicate()
     wall = time.perf_counter() - started
-    result: dict[str, Any] = {"process_s": wall, "peak_rss_mb": sampler.peak_mb}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the contender's whole tree (children that were waited for count in it),
+    # and of everything else on the machine meanwhile: a disturbed run shows a large "other".
+    cpu = after.ru_utime - children.ru_utime + after.ru_stime - children.ru_stime
+    result: dict[str, Any] = {
+        "process_s": wall,
+        "cpu_s": round(cpu, 2),
+        "other_cpu_s": round(max(_busy_cpu_s() - machine_cpu - cpu, 0.0), 2),
+        "peak_rss_mb": sampler.peak_mb,
+    }
     minutes: pd.DataFrame | None = None
     if proc.returncode != 0:
         result["error"] = (stderr or stdout).strip().splitlines()[-1:] or [
@@ -119,6 +150,12 @@ def run_one(name: str, path: Path, work: Path) -> tuple[dict[str, Any], pd.DataF
     return result, minutes
 
 
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (every core)."""
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0))
+
+
 def _per_minute(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-minute counts indexed by UTC minute (int64 counts, missing classes as 0)."""
     table = frame.assign(minute=pd.to_datetime(frame["minute"], utc=True)).set_index("minute")
@@ -128,7 +165,7 @@ def _per_minute(frame: pd.DataFrame) -> pd.DataFrame:
 
 def compare(reference: pd.DataFrame, other: pd.DataFrame) -> dict[str, Any]:
     """How ``other``'s per-minute counts differ from the reference's."""
-    both = reference.join(other, how="outer", lsuffix="_ref").fillna(0)
+    both = other.join(reference.add_suffix("_ref"), how="outer").fillna(0)
     diff = (both[COUNTS].to_numpy() != both[[f"{c}_ref" for c in COUNTS]].to_numpy()).any(axis=1)
     return {
         "equal": not bool(diff.any()),
@@ -136,6 +173,29 @@ def compare(reference: pd.DataFrame, other: pd.DataFrame) -> dict[str, Any]:
         "minutes_differing": int(diff.sum()),
         "requests": int(other["requests"].sum()),
         "requests_difference": int(other["requests"].sum() - reference["requests"].sum()),
+    }
+
+
+def truth_table(truth: GroundTruth) -> pd.DataFrame:
+    """The generator's per-minute counts in the contenders' layout."""
+    return _per_minute(truth.minutes_frame().to_pandas())
+
+
+def exactness(truth: pd.DataFrame, other: pd.DataFrame) -> dict[str, Any]:
+    """How close ``other``'s per-minute counts are to the truth: minutes exact, requests."""
+    got = other.reindex(truth.index, fill_value=-1)
+    same = (got[COUNTS].to_numpy() == truth[COUNTS].to_numpy()).all(axis=1)
+    invented = other.index.difference(truth.index)  # minutes the truth has no request in
+    expected = int(truth["requests"].sum())
+    requests = int(other["requests"].sum())
+    return {
+        "minutes_truth": len(truth),
+        "minutes_exact": int(same.sum()),
+        "minutes_invented": len(invented),
+        "requests": requests,
+        "requests_truth": expected,
+        "requests_share": round(requests / expected, 5) if expected else None,
+        "exact": bool(same.all()) and len(invented) == 0,
     }
 
 
@@ -161,13 +221,14 @@ def machine() -> dict[str, Any]:
 def readme_table(summary: dict[str, dict[str, Any]]) -> str:
     """The contenders as a Markdown table (the stage README renders it from the JSON)."""
     rows = [
-        "| contender | wall s, whole process (median) | own work s | peak tree RSS MB "
-        "| per-minute counts = logan's | × DuckDB read_csv |",
-        "|---|---|---|---|---|---|",
+        "| contender | wall s, whole process (median) | own work s | CPU s (tree) "
+        "| peak tree RSS MB | per-minute counts = logan's | against the truth "
+        "| wall × DuckDB read_csv | CPU × DuckDB read_csv |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in summary.items():
         if "error" in s:
-            rows.append(f"| {name} | failed: {s['error']} | | | | |")
+            rows.append(f"| {name} | failed: {s['error']} | | | | | | | |")
             continue
         cmp = s.get("per_minute_vs_logan")
         same = (
@@ -178,9 +239,19 @@ def readme_table(summary: dict[str, dict[str, Any]]) -> str:
             else f"**no**: {cmp['minutes_differing']:,} minutes differ, "
             f"{cmp['requests_difference']:+,} requests"
         )
+        exact = s.get("vs_truth")
+        truth = (
+            "-"
+            if exact is None
+            else "exact"
+            if exact["exact"]
+            else f"{exact['minutes_exact']:,}/{exact['minutes_truth']:,} minutes exact, "
+            f"{exact['requests_share']:.2%} of requests"
+        )
         rows.append(
-            f"| {name} | {s['median_s']:.2f} | {s['work_median_s']:.2f} | {s['peak_rss_mb']:,.0f} "
-            f"| {same} | {s.get('x_duckdb_read_csv') or '-'} |"
+            f"| {name} | {s['median_s']:.2f} | {s['work_median_s']:.2f} | {s['cpu_median_s']:.2f} "
+            f"| {s['peak_rss_mb']:,.0f} | {same} | {truth} | {s.get('x_duckdb_read_csv') or '-'} "
+            f"| {s.get('cpu_x_duckdb_read_csv') or '-'} |"
         )
     return "\n".join(rows)
 
@@ -192,16 +263,19 @@ def chart(summary: dict[str, dict[str, Any]], out: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     names = [n for n in summary if "median_s" in summary[n]]
-    secs = [summary[n]["median_s"] for n in names]
-    rss = [summary[n]["peak_rss_mb"] for n in names]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
-    a.barh(names, secs, color=["tab:blue" if n.startswith("logan") else "tab:gray" for n in names])
-    anchor = summary.get(ANCHOR, {}).get("median_s")
-    if anchor:
-        a.axvline(2 * anchor, color="red", ls="--", label="2 × DuckDB read_csv")
-        a.legend(fontsize=8)
+    colors = ["tab:blue" if n.startswith("logan") else "tab:gray" for n in names]
+    fig, (a, c, b) = plt.subplots(1, 3, figsize=(15, 4))
+    a.barh(names, [summary[n]["median_s"] for n in names], color=colors)
+    c.barh(names, [summary[n]["cpu_median_s"] for n in names], color=colors)
+    for ax, key, what in ((a, "median_s", "wall"), (c, "cpu_median_s", "CPU")):
+        anchor = summary.get(ANCHOR, {}).get(key)
+        if anchor:
+            ax.axvline(2 * anchor, color="red", ls="--", label=f"2 × DuckDB read_csv ({what})")
+            ax.legend(fontsize=8)
     a.set_xlabel("wall time of the whole process, s (median)")
-    b.barh(names, rss, color="tab:orange")
+    c.set_xlabel("CPU time of the process tree, s (median)")
+    c.set_yticks([])
+    b.barh(names, [summary[n]["peak_rss_mb"] for n in names], color="tab:orange")
     b.axvline(1024, color="red", ls="--", label="1 GB")
     b.set_xlabel("peak RSS of the process tree, MB")
     b.legend(fontsize=8)
@@ -282,6 +356,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     after = machine()
     reference = minutes.get(REFERENCE)
+    expected = truth_table(truth) if truth is not None else None
     summary: dict[str, dict[str, Any]] = {}
     for contender, results in runs.items():
         ok = [x for x in results if "error" not in x]
@@ -291,6 +366,8 @@ def main() -> None:
         summary[contender] = {
             "median_s": round(statistics.median(x["process_s"] for x in ok), 2),
             "runs_s": [round(x["process_s"], 2) for x in ok],
+            "cpu_median_s": round(statistics.median(x["cpu_s"] for x in ok), 2),
+            "other_cpu_median_s": round(statistics.median(x["other_cpu_s"] for x in ok), 2),
             "work_median_s": round(statistics.median(x["work_s"] for x in ok), 2),
             "peak_rss_mb": round(max(x["peak_rss_mb"] for x in ok), 1),
             "failed_runs": len(results) - len(ok),
@@ -299,15 +376,17 @@ def main() -> None:
             summary[contender]["phases_first_run"] = ok[0]["phases"]
         if reference is not None and contender in minutes:
             summary[contender]["per_minute_vs_logan"] = compare(reference, minutes[contender])
-        if truth is not None and contender in minutes:
-            summary[contender]["requests_equal_truth"] = int(
-                minutes[contender]["requests"].sum()
-            ) == sum(truth.minutes["requests"])
+        if expected is not None and contender in minutes:
+            summary[contender]["vs_truth"] = exactness(expected, minutes[contender])
     anchor = summary.get(ANCHOR, {}).get("median_s")
     naive = summary.get("naive pandas", {}).get("median_s")
+    anchor_cpu = summary.get(ANCHOR, {}).get("cpu_median_s")
     for s in summary.values():
         if s.get("median_s"):
             s["x_duckdb_read_csv"] = round(s["median_s"] / anchor, 2) if anchor else None
+            s["cpu_x_duckdb_read_csv"] = (
+                round(s["cpu_median_s"] / anchor_cpu, 2) if anchor_cpu else None
+            )
             s["x_naive"] = round(s["median_s"] / naive, 2) if naive else None
     first = next((x for x in runs.get(REFERENCE, []) if "error" not in x), {})
     report = {
@@ -336,31 +415,37 @@ def main() -> None:
     write_atomic(args.out / f"{name}.json", json.dumps(report, indent=2))
     mb = path.stat().st_size / 1e6
     chart(summary, args.out / f"{name}.png", f"Stage 2 benchmark: {path.name}, {mb:,.0f} MB")
-    table = Table(title=f"{path.name}: {mb:,.0f} MB, {first.get('lines') or 0:,} lines")
+    shown = Table(title=f"{path.name}: {mb:,.0f} MB, {first.get('lines') or 0:,} lines")
     for col in (
         "contender",
         "median s",
-        "work s",
+        "CPU s",
         "peak RSS MB",
-        "per-minute = logan",
-        "× DuckDB csv",
+        "= logan",
+        "vs truth",
+        "× DuckDB csv (wall, CPU)",
     ):
-        table.add_column(col)
+        shown.add_column(col)
     for contender, s in summary.items():
         cmp = s.get("per_minute_vs_logan", {})
-        table.add_row(
+        exact = s.get("vs_truth")
+        shown.add_row(
             contender,
             str(s.get("median_s", s.get("error"))),
-            str(s.get("work_median_s")),
+            str(s.get("cpu_median_s")),
             str(s.get("peak_rss_mb")),
             "yes"
             if cmp.get("equal")
             else f"no ({cmp.get('minutes_differing')} min)"
             if cmp
             else "-",
-            str(s.get("x_duckdb_read_csv")),
+            "-"
+            if exact is None
+            else "exact"
+            if exact["exact"]
+            else f"{exact['requests_share']:.1%} of requests",
+            f"{s.get('x_duckdb_read_csv')}, {s.get('cpu_x_duckdb_read_csv')}",
         )
-    console.print(table)
     console.print(f"wrote {args.out / name}.json and .png")
 
 
