@@ -148,3 +148,14 @@ def test_two_hosts_logs_of_the_same_hours_merge_exactly(tiny_log, tmp_path: Path
     pd.testing.assert_frame_equal(merged.minutes, whole.minutes)
     pd.testing.assert_frame_equal(merged.daily, whole.daily)
     assert merged.report.summary.distinct_clients == whole.report.summary.distinct_clients
+
+
+def test_crlf_line_endings_give_the_same_statistics(tiny_log, tmp_path: Path):
+    path, _ = tiny_log
+    crlf = tmp_path / "windows.log"
+    crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    a = analyze([crlf], range_bytes=100_000)  # ranges end inside "\r\n" pairs too
+    b = analyze([path])
+    assert a.report.rejected == b.report.rejected
+    pd.testing.assert_frame_equal(a.minutes, b.minutes)
+    pd.testing.assert_frame_equal(a.top_paths, b.top_paths)  # no "\r" left on a field

@@ -118,3 +118,27 @@ def test_threads_in_the_local_engine_give_the_same_result(small_log):
     two = analyze([path], range_bytes=1 << 20, threads=2)
     pd.testing.assert_frame_equal(one.minutes, two.minutes)
     pd.testing.assert_frame_equal(one.top_paths, two.top_paths)
+
+
+def test_a_sparse_log_is_filed_by_runs_of_days_with_the_same_result(tmp_path, monkeypatch):
+    from stage2_log_analysis import day_buckets
+    from stage2_log_analysis.generator import generate_log, shape_config
+
+    path = tmp_path / "sparse.log"
+    truth = generate_log(path, shape_config("sparse_hourly", seed=4, size_bytes=3_000_000))
+    widths: list[int | None] = []
+    real_close = day_buckets.DayBuckets.close
+
+    def close(self: day_buckets.DayBuckets) -> None:
+        widths.append(self.width_days)
+        real_close(self)
+
+    monkeypatch.setattr(day_buckets.DayBuckets, "close", close)
+    runs = analyze([path], range_bytes=400_000, memory_budget_bytes=1 << 16)  # spills too
+    monkeypatch.setattr(day_buckets, "TARGET_LINES", 1)  # one day a bucket
+    days = analyze([path], range_bytes=400_000, memory_budget_bytes=1 << 16)
+    assert widths[0] is not None and widths[0] > 1 and widths[1] == 1
+    assert runs.report.spilled_bytes > 0
+    for table in ("minutes", "hourly", "daily", "top_paths"):
+        pd.testing.assert_frame_equal(getattr(runs, table), getattr(days, table))
+    assert int(runs.minutes["requests"].sum()) == sum(truth.minutes["requests"])

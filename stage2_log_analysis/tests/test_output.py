@@ -27,7 +27,7 @@ def test_write_results_is_partitioned_and_idempotent(small_log, tmp_path: Path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     for name in DATASETS:
         assert (out / name).is_dir()
-    assert any(p.name.startswith("date=") for p in (out / "minutes").iterdir())
+    assert any(p.name.startswith("month=") for p in (out / "minutes").iterdir())
     minutes = pd.read_parquet(out / "minutes")
     assert len(minutes) == len(result.minutes)
     assert int(minutes["requests"].sum()) == int(result.minutes["requests"].sum())
@@ -172,4 +172,46 @@ def test_kill_9_while_writing_leaves_old_or_new_results_never_a_mix(tiny_log, tm
         assert out.is_symlink() and {p.name for p in out.iterdir()} == complete
         assert json.loads((out / "report.json").read_text())["lines"] > 0
     subprocess.run(cmd, check=True, capture_output=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.readlink(out), "out"])
+
+
+_KILL_AT = """
+import os, signal, sys
+from stage2_log_analysis import output
+from stage2_log_analysis.analysis import analyze
+
+step = sys.argv[3]
+real_replace, real_fsync = os.replace, os.fsync
+
+def die(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if step == "before-rename":   # the run folder is complete, the link not yet switched
+    output.os.replace = lambda src, dst: die() if str(dst) == sys.argv[2] else real_replace(src, dst)
+elif step == "after-rename":  # switched, the previous results not yet removed
+    output.os.fsync = die
+output.write_results(analyze([sys.argv[1]]), sys.argv[2], chart=False)
+"""
+
+
+@pytest.mark.parametrize("step", ["before-rename", "after-rename"])
+def test_kill_9_at_each_step_of_the_swap_leaves_whole_results(tiny_log, tmp_path, step):
+    import subprocess
+    import sys
+
+    path, _ = tiny_log
+    out = tmp_path / "out"
+    write_results(analyze([path]), out, chart=False)
+    old = os.readlink(out)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_AT, str(path), str(out), step], capture_output=True
+    )
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    now = os.readlink(out)
+    assert (now == old) == (step == "before-rename")
+    assert {p.name for p in out.iterdir()} == {*DATASETS, "summary.txt", "report.json"}
+    assert json.loads((out / "report.json").read_text())["lines"] > 0
+    leftovers = {p.name for p in tmp_path.iterdir()} - {"out", now}
+    assert leftovers  # the killed run left its folder (and link, or the replaced results)
+    write_results(analyze([path]), out, chart=False)  # the next run cleans them
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.readlink(out), "out"])

@@ -8,6 +8,12 @@ partials arrive, folded when a day's list grows, and written to Arrow files when
 buckets outgrow ``budget_bytes`` (an external aggregation: what a database does when its
 hash table outgrows memory). ``batches`` then hands back whole days, a few at a time, each
 complete whatever order the lines came in. Nothing is kept per empty day.
+
+A sampled or quiet log holds a few thousand lines a day over years: filing it day by day
+made thousands of tiny frames and spill files, and their overhead outgrew the work. So a
+bucket is a run of ``width`` whole UTC days (a power of two, at most 64), chosen from the
+first partial so that a bucket holds about ``TARGET_LINES`` lines; a busy log keeps one day
+a bucket. Buckets still start at midnight UTC, so every hour and day lies in one bucket.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from stage2_log_analysis.parser import SAMPLE_SIZE
 __all__ = ["DEFAULT_BUDGET_BYTES", "DayBuckets"]
 
 DEFAULT_BUDGET_BYTES = 192 << 20
+TARGET_LINES = 500_000  # lines a bucket should hold (sets the width of sparse logs' buckets)
+MAX_WIDTH_DAYS = 64
 _FOLD_EVERY = 16  # frames of one day and table summed into one when this many pile up
 _DAY = "_day"
 
@@ -56,6 +64,7 @@ class DayBuckets:
         self._names: list[pl.DataFrame] = []
         self.totals = Partial.empty()  # lines, rejected, sample, bytes (tables stay empty)
         self.spilled_bytes = 0
+        self.width_days: int | None = None  # days a bucket spans (set by the first partial)
 
     def __enter__(self) -> DayBuckets:
         return self
@@ -96,11 +105,14 @@ class DayBuckets:
             self._names.append(partial.ip_names)
             if len(self._names) >= _FOLD_EVERY:
                 self._fold_names()
+        if self.width_days is None and partial.status.height:
+            self.width_days = _width_for(partial)
+        seconds = 86_400 * (self.width_days or 1)
         for table, keys in TABLE_KEYS.items():
             frame: pl.DataFrame = getattr(partial, table)
             if frame.height == 0:
                 continue
-            day = (pl.col(keys[0]).dt.epoch("s") // 86_400).alias(_DAY)
+            day = (pl.col(keys[0]).dt.epoch("s") // seconds).alias(_DAY)
             parts = frame.with_columns(day).partition_by(_DAY, as_dict=True, include_key=False)
             for (d,), part in parts.items():
                 self._put(int(d), table, part)
@@ -182,6 +194,16 @@ class DayBuckets:
             paths=stacked["paths"],
             latency=stacked["latency"],
         )
+
+
+def _width_for(partial: Partial) -> int:
+    """Days a bucket should span: a power of two giving about ``TARGET_LINES`` lines."""
+    days = partial.status.select((pl.col("minute").dt.epoch("s") // 86_400).n_unique()).item()
+    per_day = max(partial.lines, 1) / max(int(days), 1)
+    width = 1
+    while width * 2 <= MAX_WIDTH_DAYS and width * 2 * per_day <= TARGET_LINES:
+        width *= 2
+    return width
 
 
 def combine_buckets(buckets: DayBuckets) -> Partial:
