@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -390,7 +391,7 @@ def main() -> None:
             s["x_naive"] = round(s["median_s"] / naive, 2) if naive else None
     first = next((x for x in runs.get(REFERENCE, []) if "error" not in x), {})
     report = {
-        "command": " ".join(["python stage2_log_analysis/bench/run.py", *sys.argv[1:]]),
+        "command": shlex.join(["python", "stage2_log_analysis/bench/run.py", *sys.argv[1:]]),
         "log": path.name,
         "file_bytes": path.stat().st_size,
         "uncompressed_bytes": first.get("uncompressed_bytes"),
