@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import mlflow
 import pandas as pd
 import pytest
@@ -23,7 +24,14 @@ def test_served_champion_matches_the_registered_model(
     with ModelServer(uri, tracking_uri=tracking_server.url, log_path=tmp_path / "s.log") as server:
         top3 = predict_over_http(server.url, users, k=3)
         top5 = predict_over_http(server.url, users, k=5)  # k is a declared signature param
+        refused = httpx.post(
+            f"{server.url}/invocations",
+            json={"dataframe_split": {"columns": ["user_id"], "data": [[1]]}, "params": {"k": 0}},
+            timeout=60,
+        )
     local = mlflow.pyfunc.load_model(uri).predict(pd.DataFrame({"user_id": users}), {"k": 5})
     expected = [local[local["user_id"] == u].sort_values("rank")["item_id"].tolist() for u in users]
     assert top5 == expected
     assert [row[:3] for row in top5] == top3
+    assert refused.status_code == 400 and "k=0 is out of range" in refused.text
+    assert "Traceback" not in refused.text and "stack_trace" not in refused.text

@@ -12,9 +12,16 @@ from stage3_mlops.abtest import (
     two_proportion_ztest,
     welch_ttest,
 )
-from stage3_mlops.config import DriftThresholds, MLOpsConfig
+from stage3_mlops.config import DriftThresholds, MLOpsConfig, ServingLimits
 from stage3_mlops.data import DriftSpec, GeneratorConfig, generate_interactions, load_movielens
-from stage3_mlops.errors import DataError, ModelError, RegistryError, ServerError, Stage3Error
+from stage3_mlops.errors import (
+    DataError,
+    ModelError,
+    RegistryError,
+    ServerError,
+    Stage3Error,
+    TrackingError,
+)
 from stage3_mlops.metrics import RankingMetrics, evaluate_recommender, ranking_metrics
 from stage3_mlops.mlops import RecommendationMLOps
 from stage3_mlops.models import MODEL_NAMES, Recommender, create_recommender, load_recommender
@@ -43,8 +50,10 @@ __all__ = [
     "RegistryError",
     "RetrainingOutcome",
     "ServerError",
+    "ServingLimits",
     "Stage3Error",
     "TestResult",
+    "TrackingError",
     "TrainingResult",
     "assign_variant",
     "build_matrix",

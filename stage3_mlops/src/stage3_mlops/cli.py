@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +37,18 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+@contextmanager
+def _user_errors(action: str) -> Iterator[None]:
+    """A failure the user can fix (server unreachable, no champion) is one line and exit 1."""
+    from stage3_mlops.errors import Stage3Error
+
+    try:
+        yield
+    except Stage3Error as exc:
+        typer.echo(f"{action} failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def server(
     backend_uri: Annotated[
@@ -46,8 +60,11 @@ def server(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p")] = 5000,
 ) -> None:
-    """Run the tracking server in the foreground (SQLite by default, PostgreSQL via env)."""
-    from stage3_mlops.servers import backend_store_uri, mlflow_env
+    """Run the tracking server in the foreground (SQLite by default, PostgreSQL via env).
+
+    SIGTERM or Ctrl-C stops the server's whole process group (workers included).
+    """
+    from stage3_mlops.servers import backend_store_uri, mlflow_env, run_in_foreground
 
     if backend_uri.startswith("sqlite:///"):
         Path(backend_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +79,7 @@ def server(
         str(port),
     ]
     console.print(f"MLflow tracking server on http://{host}:{port} (backend {backend_uri})")
-    os.execve(args[0], args, mlflow_env())
+    raise typer.Exit(run_in_foreground(args, mlflow_env()))
 
 
 @app.command()
@@ -73,13 +90,13 @@ def ui(
     port: Annotated[int, typer.Option("--port", "-p")] = 5001,
 ) -> None:
     """Browse the same store with ``mlflow ui`` (read-mostly; artefacts need the server)."""
-    from stage3_mlops.servers import backend_store_uri, mlflow_env
+    from stage3_mlops.servers import backend_store_uri, mlflow_env, run_in_foreground
 
     args = [_bin("mlflow"), "ui", "--backend-store-uri", backend_store_uri(backend_uri)]
     args += ["--host", "127.0.0.1"]
     args += ["--port", str(port)]
     console.print(f"MLflow UI on http://127.0.0.1:{port}")
-    os.execve(args[0], args, mlflow_env())
+    raise typer.Exit(run_in_foreground(args, mlflow_env()))
 
 
 @app.command("train-grid")
@@ -97,13 +114,14 @@ def train_grid(
     from stage3_mlops.grid import run_grid
     from stage3_mlops.mlops import RecommendationMLOps
 
-    data = (
-        load_movielens(movielens, min_rating=4)
-        if movielens
-        else generate_interactions(GeneratorConfig(seed=seed))
-    )
-    mlops = RecommendationMLOps(experiment, tracking_uri=tracking_uri)
-    results = run_grid(mlops, data)
+    with _user_errors("train-grid"):
+        data = (
+            load_movielens(movielens, min_rating=4)
+            if movielens
+            else generate_interactions(GeneratorConfig(seed=seed))
+        )
+        mlops = RecommendationMLOps(experiment, tracking_uri=tracking_uri)
+        results = run_grid(mlops, data)
     table = Table(title=f"{experiment}: {len(results)} runs")
     for column in ("run", "model", "params", metric, "train s"):
         table.add_column(column)
@@ -116,7 +134,8 @@ def train_grid(
             f"{r.train_seconds:.2f}",
         )
     console.print(table)
-    decision = mlops.deploy_best_model(metric=metric)
+    with _user_errors("deploy"):
+        decision = mlops.deploy_best_model(metric=metric)
     console.print(f"[bold]deploy:[/] {decision.reason} → champion v{decision.champion_version}")
 
 
@@ -126,14 +145,10 @@ def rollback(
     experiment: Annotated[str, typer.Option("--experiment", "-e")] = "recsys",
 ) -> None:
     """Point the champion alias back at the previous champion (one command)."""
-    from stage3_mlops.errors import Stage3Error
     from stage3_mlops.mlops import RecommendationMLOps
 
-    try:
+    with _user_errors("rollback"):
         decision = RecommendationMLOps(experiment, tracking_uri=tracking_uri).rollback()
-    except Stage3Error as exc:  # a registry state the user can fix: say so, no traceback
-        console.print(f"[red]rollback refused:[/] {exc}")
-        raise typer.Exit(1) from None
     console.print(decision.reason)
 
 

@@ -1,10 +1,13 @@
-"""Settings of the MLOps loop: evaluation cut-off, windows, drift thresholds, registry names."""
+"""Settings of the MLOps loop (cut-off, windows, drift thresholds, tracking-server patience) and
+of the served model (how much one request may ask for)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import os
 
-__all__ = ["DriftThresholds", "MLOpsConfig"]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["DriftThresholds", "MLOpsConfig", "ServingLimits"]
 
 
 class DriftThresholds(BaseModel):
@@ -51,3 +54,54 @@ class MLOpsConfig(BaseModel):
     min_window_interactions: int = Field(
         default=50, ge=1, description="below this, a window is too small to judge drift"
     )
+    connect_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long the tracking server may take to answer GET /health before the "
+        "constructor gives up (a refused connection is retried for about 2 s)",
+    )
+    http_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="timeout of each MLflow REST request; None keeps MLFLOW_HTTP_REQUEST_TIMEOUT "
+        "if set, else 60 s (MLflow's own default is 120 s)",
+    )
+    http_max_retries: int | None = Field(
+        default=None,
+        ge=0,
+        description="retries of a failed MLflow REST request; None keeps "
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES if set, else 2 (MLflow's own 7 retries take ~4 min)",
+    )
+
+
+class ServingLimits(BaseModel):
+    """How much one ``/invocations`` request may ask of the served recommender.
+
+    The work of a request grows with users × k, so both are capped; a request over a cap gets a
+    400 naming the cap instead of holding the worker. Set them for a deployment with the
+    environment variables ``STAGE3_MAX_USERS_PER_REQUEST`` and ``STAGE3_MAX_K``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    max_users: int = Field(default=1000, ge=1, description="user ids in one request")
+    max_k: int = Field(default=100, ge=1, description="items ranked per user")
+
+    @classmethod
+    def from_env(cls) -> ServingLimits:
+        """The defaults, overridden by ``STAGE3_MAX_USERS_PER_REQUEST`` / ``STAGE3_MAX_K``."""
+        values = {
+            field: os.environ[name]
+            for field, name in (
+                ("max_users", "STAGE3_MAX_USERS_PER_REQUEST"),
+                ("max_k", "STAGE3_MAX_K"),
+            )
+            if os.environ.get(name)
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ValueError(
+                "STAGE3_MAX_USERS_PER_REQUEST and STAGE3_MAX_K must be positive integers, "
+                f"got {values}"
+            ) from exc

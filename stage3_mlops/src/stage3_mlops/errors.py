@@ -4,12 +4,20 @@ Stage3Error
  ├── DataError            bad interactions (missing columns, empty window): fix the input frame
  ├── ModelError           unknown model name or bad hyperparameters: fix the hyperparams dict
  ├── RegistryError        no champion to serve/roll back, or no run to deploy: train/deploy first
- └── ServerError          a tracking/model server did not start: read its log file
+ ├── ServerError          a tracking/model server did not start: read its log file
+ └── TrackingError        the tracking URI refuses, hangs or fails: start the server or fix the URI
 """
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ModelError", "RegistryError", "ServerError", "Stage3Error"]
+__all__ = [
+    "DataError",
+    "ModelError",
+    "RegistryError",
+    "ServerError",
+    "Stage3Error",
+    "TrackingError",
+]
 
 
 class Stage3Error(Exception):
@@ -35,3 +43,11 @@ class ServerError(Stage3Error, RuntimeError):
         self.log_path = log_path
         hint = f" (see its log: {log_path})" if log_path else ""
         super().__init__(f"{message}{hint}")
+
+
+class TrackingError(Stage3Error, ConnectionError):
+    """Raised when the MLflow tracking server cannot be reached or does not answer in time."""
+
+    def __init__(self, message: str, *, tracking_uri: str) -> None:
+        self.tracking_uri = tracking_uri
+        super().__init__(message)

@@ -3,15 +3,23 @@
 Both bind to loopback by default. Tests and the grader pass port 0 to get a free port, so
 concurrent runs on one machine never collide. Ports, readiness and stopping the process tree
 come from ``opskit.processes`` (shared with stage 5); ``find_free_port`` is its ``free_port``.
+
+Every server runs as its own process group and is stopped as a group: ``mlflow server``
+forwards SIGTERM to its uvicorn child only, so its job runner (a huey consumer and its workers)
+would otherwise outlive it. This stage runs no server-side jobs, so :func:`mlflow_env` also
+turns job execution off unless you set ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION`` yourself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import httpx
 
@@ -26,6 +34,8 @@ __all__ = [
     "find_free_port",
     "mlflow_env",
     "predict_over_http",
+    "run_in_foreground",
+    "stop_group",
 ]
 
 
@@ -38,6 +48,7 @@ def mlflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    env.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
     env.update(extra or {})
     return env
 
@@ -52,6 +63,62 @@ def backend_store_uri(uri: str) -> str:
         if uri.startswith(prefix):
             return "postgresql+psycopg://" + uri.removeprefix(prefix)
     return uri
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member we may not signal still counts as alive
+        return True
+    return True
+
+
+def stop_group(process: subprocess.Popen[bytes], *, timeout_s: float = 5.0) -> int:
+    """SIGTERM the process group led by ``process``; SIGKILL whatever is left after ``timeout_s``.
+
+    ``process`` must have been started with ``start_new_session=True``. Members that outlive
+    the leader (mlflow's job workers) are waited for and killed too. Returns the leader's code.
+    """
+    pgid = process.pid
+    code = stop_tree(process, timeout_s=timeout_s, group=True)
+    deadline = time.monotonic() + timeout_s
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    return code
+
+
+def run_in_foreground(args: list[str], env: dict[str, str], *, grace_s: float = 10.0) -> int:
+    """Run ``args`` as its own process group until it exits; SIGTERM/SIGINT stop the whole group.
+
+    This is how ``python -m stage3_mlops server`` runs ``mlflow server``: a supervisor that
+    sends SIGTERM to it, or a Ctrl-C, leaves no worker behind: the group gets SIGTERM, and
+    SIGKILL after ``grace_s``. Returns the child's exit code.
+    """
+    process = subprocess.Popen(args, env=env, start_new_session=True)
+    asked: list[float] = []  # when a stop was asked (the handler only signals; the loop waits)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        asked.append(time.monotonic())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while process.poll() is None:
+            if asked and time.monotonic() - asked[0] > grace_s:
+                break  # stop_group below escalates to SIGKILL
+            time.sleep(0.2)
+    finally:
+        code = stop_group(process, timeout_s=grace_s)  # workers may outlive the leader
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
 
 
 class ServerProcess:
@@ -94,10 +161,10 @@ class ServerProcess:
     def stop(self) -> None:
         """Terminate the process group (the server and its workers) and wait for it.
 
-        mlflow's workers can ignore SIGTERM: after 5 s the whole tree gets SIGKILL.
+        mlflow's workers can ignore SIGTERM: after 5 s the whole group gets SIGKILL.
         """
         if self.process is not None:
-            stop_tree(self.process, timeout_s=5, group=True)
+            stop_group(self.process, timeout_s=5)
 
     def __enter__(self) -> ServerProcess:
         return self.start() if self.process is None else self
