@@ -10,6 +10,7 @@ from stage3_mlops.data import (
     GeneratorConfig,
     generate_interactions,
     load_movielens,
+    load_movielens_items,
     validate_interactions,
 )
 from stage3_mlops.errors import DataError
@@ -78,3 +79,55 @@ def test_drift_leaves_the_history_before_start_day_unchanged() -> None:
     cutoff = pd.Timestamp("2026-01-05") + pd.Timedelta(days=6)
     pd.testing.assert_frame_equal(a[a["timestamp"] < cutoff], b[b["timestamp"] < cutoff])
     assert not a[a["timestamp"] >= cutoff].equals(b[b["timestamp"] >= cutoff])
+
+
+_U_ITEM = (
+    "1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)"
+    "|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+    "2|Misérables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Mis%E9rables"
+    "|0|0|0|0|0|0|0|0|1|0|0|0|1|0|0|0|0|0|0\n"
+    "267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+)
+
+
+def test_load_movielens_items_reads_latin1_titles_and_genres(tmp_path) -> None:
+    path = tmp_path / "u.item"
+    path.write_bytes(_U_ITEM.encode("latin-1"))  # the real file's encoding, é as one byte
+    items = load_movielens_items(tmp_path)
+    assert items["item_id"].tolist() == [1, 2, 267]
+    assert items["title"].tolist()[1] == "Misérables, Les (1995)"
+    assert items["genres"].tolist() == ["Animation|Children's|Comedy", "Drama|Musical", "unknown"]
+
+
+def test_load_movielens_items_reads_movies_csv(tmp_path) -> None:
+    (tmp_path / "movies.csv").write_text(
+        'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,"Heat, The",Action\n'
+    )
+    items = load_movielens_items(tmp_path / "movies.csv")
+    assert items.to_dict("list") == {
+        "item_id": [1, 2],
+        "title": ["Toy Story (1995)", "Heat, The"],
+        "genres": ["Adventure|Animation", "Action"],
+    }
+
+
+def test_ratings_loader_given_u_item_points_to_the_titles_loader(tmp_path) -> None:
+    path = tmp_path / "u.item"
+    path.write_bytes(_U_ITEM.encode("latin-1"))
+    with pytest.raises(DataError, match=r"u.item holds titles: read it with load_movielens_items"):
+        load_movielens(path)
+
+
+@pytest.mark.parametrize("name", ["u.user", "u.genre", "notes.txt"])
+def test_other_movielens_files_get_a_clear_error(tmp_path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("1|24|M|technician|85711\n")
+    with pytest.raises(DataError, match=rf"{name}: expected u.data or ratings.csv for ratings"):
+        load_movielens(path)
+
+
+def test_u_data_in_another_layout_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "u.data"
+    path.write_text("1|24|M|technician|85711\n")
+    with pytest.raises(DataError, match="not in the MovieLens ratings layout"):
+        load_movielens(path)

@@ -20,6 +20,7 @@ __all__ = [
     "GeneratorConfig",
     "generate_interactions",
     "load_movielens",
+    "load_movielens_items",
     "validate_interactions",
 ]
 
@@ -159,40 +160,116 @@ def load_movielens(path: str | Path, *, min_rating: float | None = None) -> pd.D
     """Read MovieLens ``u.data`` (ML-100K) or ``ratings.csv`` (ML-latest/25M) from a local path.
 
     ``min_rating`` keeps only ratings at or above it (e.g. 4 for "liked" as implicit positives).
-    Nothing is downloaded: pass the file you have.
+    Nothing is downloaded: pass the file you have (or its folder). Titles are in another file:
+    see :func:`load_movielens_items`.
     """
+    file = _movielens_file(path, ("u.data", "ratings.csv"), what="ratings")
+    if file.name == "u.data":
+        raw = pd.read_csv(file, sep="\t", names=["user_id", "item_id", "rating", "timestamp"])
+    else:
+        raw = pd.read_csv(file).rename(
+            columns={"userId": "user_id", "movieId": "item_id", "rating": "rating"}
+        )
+    missing = {"user_id", "item_id", "rating", "timestamp"} - set(raw.columns)
+    if missing:
+        raise DataError(f"{file}: missing columns {sorted(missing)}")
+    try:
+        frame = pd.DataFrame(
+            {
+                "user_id": raw["user_id"].astype(np.int64),
+                "item_id": raw["item_id"].astype(np.int64),
+                "timestamp": pd.to_datetime(raw["timestamp"], unit="s").astype("datetime64[s]"),
+                "rating": raw["rating"].astype(float),
+            }
+        )
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"{file}: not in the MovieLens ratings layout (integer user and item ids, a "
+            f"rating, a Unix timestamp per line): {exc}"
+        ) from None
+    if min_rating is not None:
+        frame = frame[frame["rating"] >= min_rating]
+    return frame.sort_values(["timestamp", "user_id"], kind="stable").reset_index(drop=True)
+
+
+def load_movielens_items(path: str | Path) -> pd.DataFrame:
+    """Movie titles: ``u.item`` (ML-100K, Latin-1, ``|``-separated) or ``movies.csv`` (UTF-8).
+
+    Returns ``item_id`` (int64), ``title`` and ``genres`` (``|``-joined genre names).
+    """
+    file = _movielens_file(path, ("u.item", "movies.csv"), what="titles")
+    if file.name == "u.item":
+        # ML-100K's u.item is Latin-1 (e.g. "Misérables, Les (1995)"): UTF-8 fails on it
+        raw = pd.read_csv(
+            file, sep="|", header=None, encoding="latin-1", names=list(range(24)), dtype=str
+        )
+        if raw[1].isna().all():
+            raise DataError(f"{file}: not in the u.item layout (id|title|date|...|19 genre flags)")
+        flags = raw[list(range(5, 24))].fillna("0") == "1"
+        genres = [
+            "|".join(name for name, on in zip(_ML100K_GENRES, row, strict=True) if on)
+            for row in flags.to_numpy()
+        ]
+        frame = pd.DataFrame({"item_id": raw[0], "title": raw[1], "genres": genres})
+    else:
+        frame = pd.read_csv(file).rename(columns={"movieId": "item_id"})
+        if not {"item_id", "title"} <= set(frame.columns):
+            raise DataError(f"{file}: expected columns movieId,title,genres")
+        frame = frame.reindex(columns=["item_id", "title", "genres"])
+    try:
+        frame["item_id"] = frame["item_id"].astype(np.int64)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{file}: item ids must be integers: {exc}") from None
+    return frame.reset_index(drop=True)
+
+
+_ML100K_GENRES = [
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+]
+
+
+def _movielens_file(path: str | Path, names: tuple[str, ...], *, what: str) -> Path:
+    """The MovieLens file holding ``what`` at ``path`` (a file or a folder), or a DataError."""
     file = Path(path)
     if file.is_dir():
-        found = [p for p in (file / "u.data", file / "ratings.csv") if p.exists()]
+        found = [file / name for name in names if (file / name).exists()]
         if not found:
-            raise DataError(f"{file}: no u.data or ratings.csv inside; pass the file itself")
+            raise DataError(f"{file}: no {' or '.join(names)} inside; pass the file itself")
         file = found[0]
     if not file.exists():
         raise DataError(
             f"MovieLens file {file} does not exist; download it yourself and pass its path"
         )
-    if file.name == "u.data":
-        raw = pd.read_csv(file, sep="\t", names=["user_id", "item_id", "rating", "timestamp"])
-    elif file.suffix == ".csv":
-        raw = pd.read_csv(file).rename(
-            columns={"userId": "user_id", "movieId": "item_id", "rating": "rating"}
-        )
-    else:
-        raise DataError(f"{file}: expected u.data (tab-separated) or ratings.csv")
-    missing = {"user_id", "item_id", "rating", "timestamp"} - set(raw.columns)
-    if missing:
-        raise DataError(f"{file}: missing columns {sorted(missing)}")
-    frame = pd.DataFrame(
-        {
-            "user_id": raw["user_id"].astype(np.int64),
-            "item_id": raw["item_id"].astype(np.int64),
-            "timestamp": pd.to_datetime(raw["timestamp"], unit="s").astype("datetime64[s]"),
-            "rating": raw["rating"].astype(float),
-        }
-    )
-    if min_rating is not None:
-        frame = frame[frame["rating"] >= min_rating]
-    return frame.sort_values(["timestamp", "user_id"], kind="stable").reset_index(drop=True)
+    title_files = ("u.item", "movies.csv", "tags.csv", "links.csv")
+    if file.name in names or (
+        what == "ratings" and file.suffix == ".csv" and file.name not in title_files
+    ):
+        return file  # ratings may come under another .csv name (e.g. ratings_small.csv)
+    hint = {
+        "u.item": "u.item holds titles: read it with load_movielens_items()",
+        "movies.csv": "movies.csv holds titles: read it with load_movielens_items()",
+        "u.data": "u.data holds ratings: read it with load_movielens()",
+        "ratings.csv": "ratings.csv holds ratings: read it with load_movielens()",
+    }.get(file.name, f"other MovieLens files ({file.name}) are not read")
+    raise DataError(f"{file}: expected {' or '.join(names)} for {what}; {hint}")
 
 
 def validate_interactions(frame: object, *, name: str = "interactions") -> pd.DataFrame:

@@ -68,6 +68,15 @@ class Recommender:
         """Dense scores (users × items) for the given history rows."""
         raise NotImplementedError
 
+    def _score_known(self, positions: np.ndarray, rows: sparse.csr_matrix) -> np.ndarray:
+        """Scores of known users given their row positions and histories.
+
+        Item-item models need only the history; a factor model with learned user vectors
+        overrides this to use ``positions``.
+        """
+        del positions
+        return self._score(rows)
+
     # ---- ranking --------------------------------------------------------------------------
     def recommend(
         self,
@@ -92,7 +101,7 @@ class Recommender:
         scores = np.tile(self.popularity, (len(users), 1))
         if known.any():
             rows = self.seen[positions[known]]
-            known_scores = self._score(rows).astype(np.float64)
+            known_scores = self._score_known(positions[known], rows).astype(np.float64)
             known_scores[rows.nonzero()] = -np.inf  # never recommend what the user already has
             scores[known] = known_scores
         for row, user in enumerate(users):
