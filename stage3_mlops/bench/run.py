@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +37,7 @@ from rich.console import Console
 from rich.progress import Progress, track
 from rich.table import Table
 
+from gradekit.machine import machine_facts
 from stage3_mlops.abtest import sample_size_means
 from stage3_mlops.config import DriftThresholds
 from stage3_mlops.data import DriftSpec, GeneratorConfig, generate_interactions, load_movielens
@@ -182,22 +182,6 @@ def power_table(d: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def machine() -> dict[str, Any]:
-    """What this machine is and how busy it was."""
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "platform": platform.platform(),
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def drift_false_alarms(seeds: int, thresholds: dict[str, float]) -> dict[str, Any]:
     """Alarms per statistic on stable weekly windows vs drifted ones (no MLflow needed)."""
     counts = {"stable": dict.fromkeys(["js_excess", "psi", "ks_p<0.05"], 0), "drift": {}}
@@ -241,6 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-generated", action="store_true", help="MovieLens only")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
 
     missing = implicit_missing()
     wanted = [*BASE_MODELS, "ials", "bpr"] if args.models == "all" else args.models.split(",")
@@ -301,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ab_simulations": ab,
         "ab_table": ab_table(ab),
         "versions": {"python": sys.version.split()[0], **versions},
-        "machine": machine(),
+        "machine": machine_facts(load_before=load_before),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = args.out / "stage3_bench.json.tmp"

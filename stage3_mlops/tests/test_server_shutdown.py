@@ -1,4 +1,4 @@
-"""SIGTERM to ``python -m stage3_mlops server`` (what ``make mlflow-server`` runs) leaves nothing.
+"""SIGTERM to ``python -m stage3_mlops server`` (what ``make serve-mlflow-stage3`` runs) leaves nothing.
 
 ``mlflow server`` forwards SIGTERM to its uvicorn child only; with job execution on, its job
 runner and huey consumers used to outlive it. The test turns job execution on on purpose.

@@ -87,19 +87,19 @@ def stuck_uri() -> Iterator[str]:
 def test_refused_tracking_uri_names_the_uri_and_how_to_start_the_server(refused_uri: str) -> None:
     with pytest.raises(TrackingError, match="refused the connection") as info:
         RecommendationMLOps("recsys", tracking_uri=refused_uri)
-    assert refused_uri in str(info.value) and "make mlflow-server" in str(info.value)
+    assert refused_uri in str(info.value) and "make serve-mlflow-stage3" in str(info.value)
     assert info.value.tracking_uri == refused_uri
 
 
 def test_tracking_uri_that_never_answers_times_out(silent_uri: str) -> None:
-    config = MLOpsConfig(connect_timeout_s=1.0)  # type: ignore[call-arg]
+    config = MLOpsConfig(connect_timeout_s=1.0)
     with pytest.raises(TrackingError, match=r"did not answer GET /health within 1 s") as info:
         RecommendationMLOps("recsys", tracking_uri=silent_uri, config=config)
     assert silent_uri in str(info.value)
 
 
 def test_server_that_hangs_after_health_fails_within_the_bounded_retries(stuck_uri: str) -> None:
-    config = MLOpsConfig(http_timeout_s=1, http_max_retries=0)  # type: ignore[call-arg]
+    config = MLOpsConfig(http_timeout_s=1, http_max_retries=0)
     with pytest.raises(TrackingError, match="failed to set experiment") as info:
         RecommendationMLOps("recsys", tracking_uri=stuck_uri, config=config)
     assert stuck_uri in str(info.value) and "0 retries" in str(info.value)

@@ -27,7 +27,7 @@ DEFAULT_HTTP_TIMEOUT_S = 60
 DEFAULT_HTTP_MAX_RETRIES = 2
 _REFUSED_TRIES = 3  # a server started a moment ago may not listen yet: retry briefly
 _FIX = (
-    "start it with `make mlflow-server` (or `python -m stage3_mlops server`), "
+    "start it with `make serve-mlflow-stage3` (or `python -m stage3_mlops server`), "
     "or pass the server's URL as tracking_uri / --tracking-uri / MLFLOW_TRACKING_URI"
 )
 
