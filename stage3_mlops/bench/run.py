@@ -126,7 +126,7 @@ def readme_table(d: dict[str, Any]) -> str:
         rows.append(
             f"| {LABELS.get(model, model)} | {pm('ndcg_at_10')} | {pm('precision_at_10')} "
             f"| {pm('recall_at_10')} | {pm('map_at_10')} | {pm('coverage_at_10')} | {users_text} "
-            f"| {1000 * r['fit_seconds']['median']:.1f} | {'-' if ratio is None else f'{ratio:.2f}'} "
+            f"| {1000 * r['fit_seconds']['median']:.1f} | {'-' if ratio is None else f'{ratio:.3g}'} "
             f"| {json.dumps(r['params_per_seed'][0]) if r['params_per_seed'][0] else '-'} |"
         )
     return "\n".join(rows)
