@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.progress import Progress, track
 from rich.table import Table
 
-from gradekit.machine import machine_facts
+from opskit.machine import machine_facts
 from stage3_mlops.abtest import sample_size_means
 from stage3_mlops.config import DriftThresholds
 from stage3_mlops.data import DriftSpec, GeneratorConfig, generate_interactions, load_movielens

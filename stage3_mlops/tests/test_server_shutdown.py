@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gradekit.processes import wait_until_answers
+from opskit.processes import wait_until_answers
 from stage3_mlops.servers import TrackingServer, find_free_port, mlflow_env
 
 pytestmark = pytest.mark.slow
