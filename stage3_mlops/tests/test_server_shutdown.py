@@ -96,7 +96,7 @@ def test_run_in_foreground_leaves_no_worker_that_ignores_sigterm(tmp_path: Path)
         "import sys; from stage3_mlops.servers import run_in_foreground; "
         f"sys.exit(run_in_foreground([sys.executable, {str(script)!r}], {{}}, grace_s=2))"
     )
-    supervisor = subprocess.Popen([sys.executable, "-c", runner], stdout=subprocess.PIPE)
+    supervisor = subprocess.Popen([sys.executable, "-c", runner], stdout=subprocess.DEVNULL)
     tree: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 120
