@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import Self
 
 import psutil
 
-__all__ = ["TreeRSSSampler", "tree_rss_bytes"]
+__all__ = ["PeriodicSampler", "TreeRSSSampler", "tree_rss_bytes"]
 
 
 def tree_rss_bytes(root: psutil.Process) -> int:
@@ -25,32 +26,34 @@ def tree_rss_bytes(root: psutil.Process) -> int:
     return total
 
 
-class TreeRSSSampler:
-    """Context manager that samples the RSS of a process tree in a thread; keeps the peak.
+class PeriodicSampler:
+    """Calls ``sample()`` in a daemon thread every ``interval_s`` while inside ``with``.
 
-    **Usage**::
-
-        with TreeRSSSampler(pid) as sampler:
-            run_the_work()
-        print(sampler.peak_mb)
+    Also once on entry and once on exit, so a body shorter than the interval still counts.
+    Subclasses say what a sample is (a tree's RSS, several trees, the current phase's peak).
     """
 
-    def __init__(self, pid: int | None = None, *, interval_s: float = 0.05) -> None:
-        self._root = psutil.Process(pid)
+    def __init__(self, *, interval_s: float = 0.05) -> None:
         self._interval = interval_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
-        self.peak_bytes = 0
+        self._thread: threading.Thread | None = None
         self.samples = 0
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(self._root))
-            self.samples += 1
-            self._stop.wait(self._interval)
+    def sample(self) -> None:
+        """Take one sample (override)."""
+        raise NotImplementedError
 
-    def __enter__(self) -> TreeRSSSampler:
-        self.peak_bytes = tree_rss_bytes(self._root)
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.sample()
+            self.samples += 1
+
+    def __enter__(self) -> Self:
+        self.sample()
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"{type(self).__name__}-sampler", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -61,7 +64,28 @@ class TreeRSSSampler:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+
+
+class TreeRSSSampler(PeriodicSampler):
+    """Samples the RSS of a process tree in a thread; keeps the peak.
+
+    **Usage**::
+
+        with TreeRSSSampler(pid) as sampler:
+            run_the_work()
+        print(sampler.peak_mb)
+    """
+
+    def __init__(self, pid: int | None = None, *, interval_s: float = 0.05) -> None:
+        super().__init__(interval_s=interval_s)
+        self._root = psutil.Process(pid)
+        self.peak_bytes = 0
+
+    def sample(self) -> None:
+        """Keep the larger of the peak so far and the tree's RSS now."""
         self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(self._root))
 
     @property

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from types import TracebackType
-
 import psutil
 
-from gradekit.sampling import tree_rss_bytes
+from opskit.memory import PeriodicSampler, tree_rss_bytes
 
 __all__ = ["TreesSampler"]
 
 
-class TreesSampler:
+class TreesSampler(PeriodicSampler):
     """Samples several process trees at once; keeps each tree's peak and the peak of their sum.
 
     The graded code's own tree (a LocalCluster it starts included) is ``own``; the grader's
@@ -20,41 +17,20 @@ class TreesSampler:
     """
 
     def __init__(self, own: int, cluster: int | None = None, interval_s: float = 0.05) -> None:
+        super().__init__(interval_s=interval_s)
         self._own = psutil.Process(own)
         self._cluster = psutil.Process(cluster) if cluster else None
-        self._interval = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
         self.own_peak = 0
         self.cluster_peak = 0
         self.total_peak = 0
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
+        """Each tree's RSS now, and their sum, against the peaks so far."""
         own = tree_rss_bytes(self._own)
         cluster = tree_rss_bytes(self._cluster) if self._cluster is not None else 0
         self.own_peak = max(self.own_peak, own)
         self.cluster_peak = max(self.cluster_peak, cluster)
         self.total_peak = max(self.total_peak, own + cluster)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self._interval)
-
-    def __enter__(self) -> TreesSampler:
-        self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
 
     def figures_mb(self) -> dict[str, float]:
         """Peaks in MiB: the graded tree, the grader's cluster, and their sum."""
