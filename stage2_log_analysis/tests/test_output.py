@@ -215,3 +215,23 @@ def test_kill_9_at_each_step_of_the_swap_leaves_whole_results(tiny_log, tmp_path
     assert leftovers  # the killed run left its folder (and link, or the replaced results)
     write_results(analyze([path]), out, chart=False)  # the next run cleans them
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.readlink(out), "out"])
+
+
+def test_kill_9_while_replacing_an_older_versions_results_loses_nothing(tiny_log, tmp_path):
+    import subprocess
+    import sys
+
+    path, _ = tiny_log
+    out = tmp_path / "out"
+    (out / "minutes").mkdir(parents=True)  # results an older logan wrote in place
+    (out / "summary.txt").write_text("old")
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_AT, str(path), str(out), "before-rename"],
+        capture_output=True,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    assert not out.exists()  # killed after the old folder was moved aside
+    prepare_output(out)  # the next run puts it back before anything else
+    assert not out.is_symlink() and (out / "summary.txt").read_text() == "old"
+    write_results(analyze([path]), out, chart=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.readlink(out), "out"])

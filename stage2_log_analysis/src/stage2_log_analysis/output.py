@@ -99,6 +99,12 @@ def prepare_output(out_dir: str | Path) -> Path:
 
 def _clean_stale(out: Path) -> None:
     """Remove what killed runs left: run folders not linked, stray links, old temporaries."""
+    if not out.is_symlink() and not out.exists():
+        # A run killed between moving an older version's in-place results aside and linking
+        # the new ones: put the old results back rather than clean them away.
+        legacy = sorted(out.parent.glob(f"{_run_prefix(out)}legacy-*"))
+        if legacy:
+            os.replace(legacy[-1], out)
     current = os.readlink(out) if out.is_symlink() else None
     for p in out.parent.glob(f".{out.name}.*"):
         name = p.name
