@@ -56,7 +56,8 @@ def test_results_of_an_older_version_written_in_place_are_replaced(small_log, tm
     out = tmp_path / "out"
     (out / "minutes" / "date=2020-01-01").mkdir(parents=True)
     (out / "summary.txt").write_text("old")
-    (out / ".staging-abc").mkdir()
+    (out / ".staging-abc").mkdir()  # temporaries of an older version's per-dataset swap
+    (out / ".old-minutes-1").mkdir()
     write_results(analyze([path]), out, chart=False)
     assert out.is_symlink() and (out / "summary.txt").read_text() != "old"
     assert not (out / "minutes" / "date=2020-01-01").exists()
