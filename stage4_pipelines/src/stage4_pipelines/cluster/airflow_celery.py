@@ -43,7 +43,7 @@ class AirflowCluster(BaseModel):
             secret_file.write_text(secrets.token_hex(32))
         secret = secret_file.read_text().strip()
         sql = (
-            f"{self.postgres.replace('postgresql://', 'postgresql+psycopg2://', 1)}/{self.database}"
+            f"{self.postgres.replace('postgresql://', 'postgresql+psycopg://', 1)}/{self.database}"
         )
         env = dict(os.environ)
         env.update(
