@@ -14,6 +14,7 @@ the worker), and the peak RSS of the worker process (psutil, every 50 ms). Media
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -46,15 +47,20 @@ from worker import EQUIVALENCE  # noqa: E402
 
 ROOT = HERE.parent.parent
 console = Console()
-OURS = ("ours", "ours_chunked")
-ALL_TOOLS = "ours,ours_chunked,pandera,gx,soda"
+OURS = ("ours", "ours_polars", "ours_polars_pd", "ours_chunked")
+ANCHORS = ("duckdb_sql", "polars_expr")
+PEERS = ("pandera", "gx", "soda")
+# Great Expectations needs ~6 min and ~7 GiB per run at 10M rows: ask for it with --tools
+DEFAULT_TOOLS = "ours,ours_polars,ours_polars_pd,duckdb_sql,polars_expr,pandera,soda"
 
 
 def main(
     rows: Annotated[int, typer.Option(help="rows of generated orders")] = 10_000_000,
     repeats: Annotated[int, typer.Option(help="interleaved rounds after the warm-up")] = 3,
     seed: Annotated[int, typer.Option(help="generator seed")] = 7,
-    tools: Annotated[str, typer.Option(help="comma-separated tools")] = ALL_TOOLS,
+    tools: Annotated[
+        str, typer.Option(help=f"comma-separated, of {', '.join(OURS + ANCHORS + PEERS)}")
+    ] = DEFAULT_TOOLS,
     out: Annotated[Path, typer.Option(help="folder for bench.json and bench.png")] = ROOT
     / "reports"
     / "stage1"
@@ -66,7 +72,11 @@ def main(
 ) -> None:
     """Run the benchmark and write bench.json + bench.png."""
     chosen = [t.strip() for t in tools.split(",") if t.strip()]
-    if any(t not in OURS for t in chosen) and not peers_ready():
+    unknown = [t for t in chosen if t not in OURS + ANCHORS + PEERS]
+    if unknown:
+        raise typer.BadParameter(f"unknown tool(s) {unknown}; use {OURS + ANCHORS + PEERS}")
+    load_before = os.getloadavg()
+    if any(t in PEERS for t in chosen) and not peers_ready():
         console.print("setting up the peers' venv (first time: a few minutes) ...")
         setup_peers()
     data, rules = _prepare_data(rows, seed, data_dir)
@@ -83,8 +93,9 @@ def main(
                 runs.append(result)
                 progress.advance(task)
     summary = _summarise(runs, chosen)
+    load_after_tools = os.getloadavg()
     overhead = _monitor_overhead(min(rows, 200_000), seed)
-    payload = {
+    payload: dict[str, Any] = {
         "benchmark": "stage1 validation vs peers",
         "rows": rows,
         "columns": 12,
@@ -95,8 +106,11 @@ def main(
         "page_cache": "warm (one uncounted warm-up run first)",
         "machine": {
             "python": platform.python_version(),
-            "cpus": _cpu_count(),
+            "cpus": os.cpu_count() or 0,
             "note": "shared 2-core machine; figures are medians of interleaved runs",
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after_tools": [round(x, 2) for x in load_after_tools],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
         },
         "versions": _versions(runs),
         "equivalence": {t: EQUIVALENCE.get(t, "the reference rules") for t in chosen},
@@ -105,6 +119,8 @@ def main(
         "runs": runs,
         "command": " ".join(["python", "stage1_validation/bench/run.py", *sys.argv[1:]]),
     }
+    payload["ratios"] = _ratios(summary)
+    payload["readme_table"] = render_table(payload)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_writer(out / "bench.json") as handle:
         json.dump(payload, handle, indent=2)
@@ -131,7 +147,7 @@ def _prepare_data(rows: int, seed: int, data_dir: Path) -> tuple[Path, Path]:
 
 
 def _run_worker(tool: str, data: Path, rules: Path, rows: int) -> dict[str, Any]:
-    python = sys.executable if tool in OURS else str(peer_python())
+    python = str(peer_python()) if tool in PEERS else sys.executable
     command = [python, str(HERE / "worker.py"), tool, str(data), str(rules), str(rows)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -167,51 +183,78 @@ def _summarise(runs: list[dict[str, Any]], tools: list[str]) -> dict[str, dict[s
                 values["load_plus_validate_s"] / base["load_plus_validate_s"]
             )
             values["peak_rss_vs_ours"] = values["peak_rss_mb"] / base["peak_rss_mb"]
+    reference = next((r for r in runs if r["tool"] == "ours"), None)
+    for tool, values in summary.items():
+        mine = next(r for r in runs if r["tool"] == tool)
+        if reference is not None and "counts" in mine:
+            # the same failing count for every check: the tools did the same work
+            values["counts_match_ours"] = mine["counts"] == reference["counts"]
     return summary
 
 
-def _monitor_overhead(rows: int, seed: int, repeats: int = 5) -> dict[str, Any]:
-    """Validate the same frame bare, monitored without and with tracemalloc; and a no-op."""
+def _ratios(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Validate-time ratios of our backends over the anchors and Soda, from the same run."""
+    ratios = {}
+    for ours in ("ours_polars", "ours_polars_pd", "ours"):
+        for other in (*ANCHORS, "soda", "pandera"):
+            if ours in summary and other in summary:
+                key = f"{ours}_vs_{other}"
+                ratios[key] = round(summary[ours]["validate_s"] / summary[other]["validate_s"], 3)
+    return ratios
+
+
+def _monitor_overhead(rows: int, seed: int, repeats: int = 7) -> dict[str, Any]:
+    """A/B in one process: the same validation bare, monitored (default) and with tracemalloc.
+
+    Rounds are interleaved; the overhead is the median over rounds of each round's paired
+    ratio (monitored / bare), so a load change between rounds cancels out.
+    """
     dataset = make_orders(rows, seed=seed)
     validator = DataValidator.from_dict(dataset.rules)
 
     def validate() -> None:
         validator.validate_dataset(dataset.frame)
 
-    variants = {
-        "bare": validate,
-        "monitor_rss_only": performance_monitor(log=False, trace_memory=False)(validate),
-        "monitor_default": performance_monitor(log=False)(validate),
-    }
-    timings: dict[str, list[float]] = {name: [] for name in variants}
-    validate()  # warm-up
-    for _ in range(repeats):
-        for name, fn in variants.items():
-            started = time.perf_counter()
-            fn()
-            timings[name].append(time.perf_counter() - started)
-    medians = {name: statistics.median(values) for name, values in timings.items()}
-
     def noop() -> None:
         return None
 
-    calls = 2_000
-    per_call = {}
-    for name, fn in {
-        "bare": noop,
-        "monitor_rss_only": performance_monitor(log=False, trace_memory=False)(noop),
-        "monitor_default": performance_monitor(log=False)(noop),
-    }.items():
-        started = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        per_call[name] = (time.perf_counter() - started) / calls * 1e6
+    def variants(fn: Any) -> dict[str, Any]:
+        return {
+            "bare": fn,
+            "monitor_default": performance_monitor(fn),
+            "monitor_traced": performance_monitor(trace_memory=True)(fn),
+        }
+
+    work, empty = variants(validate), variants(noop)
+    seconds: dict[str, list[float]] = {name: [] for name in work}
+    per_call: dict[str, list[float]] = {name: [] for name in empty}
+    calls = 5_000
+    validate()  # warm-up
+    for round_no in range(repeats):
+        names = list(work)
+        names = names[round_no % 3 :] + names[: round_no % 3]
+        for name in names:
+            started = time.perf_counter()
+            work[name]()
+            seconds[name].append(time.perf_counter() - started)
+            fn = empty[name]
+            started = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            per_call[name].append((time.perf_counter() - started) / calls * 1e6)
+    paired = {
+        name: statistics.median(t / b for t, b in zip(seconds[name], seconds["bare"], strict=True))
+        for name in seconds
+    }
     return {
         "rows": rows,
         "repeats": repeats,
-        "validate_s": medians,
-        "ratio_vs_bare": {name: value / medians["bare"] for name, value in medians.items()},
-        "noop_call_us": per_call,
+        "calls_per_round": calls,
+        "validate_s": {name: statistics.median(v) for name, v in seconds.items()},
+        "ratio_vs_bare": paired,
+        "overhead_pct": {name: round((r - 1) * 100, 2) for name, r in paired.items()},
+        "noop_call_us": {name: statistics.median(v) for name, v in per_call.items()},
+        "load": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -224,16 +267,10 @@ def _versions(runs: list[dict[str, Any]]) -> dict[str, str]:
     return found
 
 
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 0
-
-
 def _chart(summary: dict[str, dict[str, Any]], rows: int, path: Path) -> None:
     tools = list(summary)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    colors = ["#1f6feb" if t in OURS else "#8c959f" for t in tools]
+    colors = ["#1f6feb" if t in OURS else "#2da44e" if t in ANCHORS else "#8c959f" for t in tools]
     axes[0].bar(tools, [summary[t]["validate_s"] for t in tools], color=colors)
     axes[0].set_title("validate time (median, s) — lower is better")
     axes[1].bar(tools, [summary[t]["peak_rss_mb"] for t in tools], color=colors)

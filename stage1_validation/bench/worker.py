@@ -1,6 +1,7 @@
 """One benchmark run of one tool on one Parquet file; prints a JSON line (run by run.py).
 
-Runs under the workspace venv (tools ``ours``, ``ours_chunked``) or the peers' venv
+Runs under the workspace venv (``ours*`` and the engine anchors ``duckdb_sql``,
+``polars_expr`` of ``anchors.py``) or the peers' venv
 (``pandera``, ``gx``, ``soda``), so only the chosen tool is imported. Every tool checks the
 same 14 rules of ``stage1_validation.synthetic.orders_rules``; where a peer cannot express a
 rule exactly, the note in ``EQUIVALENCE`` says what it runs instead.
@@ -15,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+import anchors
 import pandas as pd
 
 EMAIL = r"[^@\s]+@[^@\s]+\.[a-z]{2,}"
@@ -39,9 +41,59 @@ def run_ours(data: str, rules: str, rows: int) -> dict[str, Any]:
     loaded = time.perf_counter()
     report = DataValidator(rules).validate_dataset(frame)
     done = time.perf_counter()
-    return _result(
-        loaded - started, done - loaded, _ours_failing(report), True, len(report["rules"])
-    )
+    return _ours(report, loaded - started, done - loaded)
+
+
+def run_ours_polars(data: str, rules: str, rows: int) -> dict[str, Any]:
+    import polars as pl
+
+    from stage1_validation import DataValidator
+
+    started = time.perf_counter()
+    frame = pl.read_parquet(data)
+    loaded = time.perf_counter()
+    report = DataValidator(rules, backend="polars").validate_dataset(frame)
+    done = time.perf_counter()
+    return _ours(report, loaded - started, done - loaded)
+
+
+def run_ours_polars_pd(data: str, rules: str, rows: int) -> dict[str, Any]:
+    from stage1_validation import DataValidator
+
+    started = time.perf_counter()
+    frame = pd.read_parquet(data)
+    loaded = time.perf_counter()
+    report = DataValidator(rules, backend="polars").validate_dataset(frame)
+    done = time.perf_counter()
+    return _ours(report, loaded - started, done - loaded)
+
+
+def _ours(report: dict[str, Any], load_s: float, validate_s: float) -> dict[str, Any]:
+    from stage1_validation.synthetic import rule_id
+
+    out = _result(load_s, validate_s, _ours_failing(report), True, len(report["rules"]))
+    out["counts"] = {rule_id(r["rule"], r["column"]): r["failing_count"] for r in report["rules"]}
+    out["first_failing"] = {
+        rule_id(r["rule"], r["column"]): [s["index"] for s in r["samples"]] for r in report["rules"]
+    }
+    return out
+
+
+def run_duckdb_sql(data: str, rules: str, rows: int) -> dict[str, Any]:
+    return _anchor(anchors.duckdb_sql(data))
+
+
+def run_polars_expr(data: str, rules: str, rows: int) -> dict[str, Any]:
+    return _anchor(anchors.polars_expr(data))
+
+
+def _anchor(found: dict[str, Any]) -> dict[str, Any]:
+    counts = found["counts"]
+    failing = sum(n for name, n in counts.items() if not name.startswith("row_count"))
+    out = _result(found["load_s"], found["validate_s"], failing, True, len(counts))
+    out["counts"] = counts
+    out["first_failing"] = found["first_failing"]
+    return out
 
 
 def run_ours_chunked(data: str, rules: str, rows: int) -> dict[str, Any]:
@@ -50,7 +102,7 @@ def run_ours_chunked(data: str, rules: str, rows: int) -> dict[str, Any]:
     started = time.perf_counter()
     report = process_large_dataset(data, rules, chunk_size=250_000, progress=False)
     done = time.perf_counter()
-    return _result(0.0, done - started, _ours_failing(report), True, len(report["rules"]))
+    return _ours(report, 0.0, done - started)
 
 
 def _ours_failing(report: dict[str, Any]) -> int:
@@ -257,7 +309,11 @@ def versions(tool: str) -> dict[str, str]:
 
     names = {
         "ours": "stage1-validation",
+        "ours_polars": "polars",
+        "ours_polars_pd": "polars",
         "ours_chunked": "stage1-validation",
+        "duckdb_sql": "duckdb",
+        "polars_expr": "polars",
         "pandera": "pandera",
         "gx": "great-expectations",
         "soda": "soda-core-duckdb",
@@ -270,7 +326,11 @@ def versions(tool: str) -> dict[str, str]:
 
 TOOLS = {
     "ours": run_ours,
+    "ours_polars": run_ours_polars,
+    "ours_polars_pd": run_ours_polars_pd,
     "ours_chunked": run_ours_chunked,
+    "duckdb_sql": run_duckdb_sql,
+    "polars_expr": run_polars_expr,
     "pandera": run_pandera,
     "gx": run_gx,
     "soda": run_soda,

@@ -26,7 +26,8 @@ def test_bare_decorator_returns_result_unchanged_and_records() -> None:
     record = last_record()
     assert record is not None and record.ok
     assert record.function.endswith("add") and record.wall_s >= 0 and record.cpu_s >= 0
-    assert record.peak_traced_mb is not None
+    assert record.peak_traced_mb is None  # tracemalloc is opt-in
+    assert record.peak_mb is not None and record.rss_peak_mb is not None
     assert add.__name__ == "add" and add.__doc__ == "Add two numbers."
     assert inspect.signature(add) == inspect.signature(add.__wrapped__)  # type: ignore[attr-defined]
     assert list(inspect.signature(add).parameters) == ["a", "b"]
@@ -89,12 +90,12 @@ def test_exceptions_propagate_and_are_recorded() -> None:
 
 
 def test_nested_monitors_see_their_own_peak() -> None:
-    @performance_monitor(log=False)
+    @performance_monitor(log=False, trace_memory=True)
     def inner() -> int:
         data = bytearray(8 * 2**20)
         return len(data)
 
-    @performance_monitor(log=False)
+    @performance_monitor(log=False, trace_memory=True)
     def outer() -> int:
         return inner()
 
@@ -133,3 +134,53 @@ def test_rss_peak_is_sampled_and_can_be_switched_off() -> None:
     nothing()
     unsampled = last_record()
     assert unsampled is not None and unsampled.rss_peak_mb is None
+
+
+def test_default_leaves_tracemalloc_off_and_finds_a_freed_peak_in_rss() -> None:
+    import time
+    import tracemalloc
+
+    @performance_monitor(log=False)
+    def spike() -> int:
+        block = bytearray(b"\x01") * (96 * 2**20)
+        time.sleep(0.2)  # held for 40 sampling intervals
+        size = len(block)
+        del block
+        return size
+
+    assert spike() == 96 * 2**20
+    assert not tracemalloc.is_tracing()
+    record = last_record()
+    assert record is not None and record.peak_traced_mb is None
+    assert record.peak_mb is not None and 80 <= record.peak_mb <= 200
+    assert record.to_dict()["peak_mb"] == record.peak_mb
+
+
+def test_traced_peak_is_opt_in_and_is_what_peak_mb_reports() -> None:
+    @performance_monitor(log=False, trace_memory=True)
+    def allocate() -> int:
+        return len(bytearray(16 * 2**20))
+
+    allocate()
+    record = last_record()
+    assert record is not None and record.peak_traced_mb is not None
+    assert record.peak_mb == record.peak_traced_mb >= 16
+
+
+def test_concurrent_calls_each_get_a_record_from_the_shared_sampler() -> None:
+    import threading
+    import time
+
+    @performance_monitor(log=False)
+    def wait(seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+    threads = [threading.Thread(target=wait, args=(0.02 * (i + 1),)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    records = get_records("wait")
+    assert len(records) == 4
+    assert all(r.rss_peak_mb is not None and r.rss_peak_mb >= r.rss_before_mb for r in records)

@@ -47,7 +47,7 @@ Compiler = Callable[[Any, dict[str, Kind | None]], "Plan | None"]
 _COMPILERS: dict[type[Rule], Compiler] = {}
 # Years 1000-2999 only: pandas and Polars read them alike (Polars also takes year 0, pandas not)
 _YEAR = "[12][0-9]{3}"
-_ISO_DATE = f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_ISO_DATE = f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"  # the shape; the parse checks the values
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,14 @@ _NUMERIC: tuple[Kind, ...] = ("int", "uint", "float", "bool")
 
 
 def _iso_date(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(parsed datetime, certain): plain ``YYYY-MM-DD`` that any pandas parser reads the same."""
-    parsed = text.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us")
+    """(parsed datetime, certain): plain ``YYYY-MM-DD`` that any pandas parser reads the same.
+
+    Polars alone is too lenient here (it reads " 2024-1-01"), so a row is certain only when
+    its text also has the exact shape; the parse then vouches for the month and day.
+    """
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
     certain = text.str.contains(_ISO_DATE) & parsed.is_not_null()
-    return parsed, certain.fill_null(False)
+    return parsed.cast(pl.Datetime("us")), certain.fill_null(False)
 
 
 @register_compiler(DatasetRule)  # type: ignore[type-abstract]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from stage1_validation.accumulate import make_samples
 from stage1_validation.backends.polars_compile import Kind, Plan, column_kind, compile_rule
@@ -72,7 +73,7 @@ class _Source:
             parts = []
             for c in usable:
                 try:
-                    parts.append(pl.from_pandas(self.pdf[c], nan_to_null=True).alias(c))
+                    parts.append(_to_polars(self.pdf[c], self.kinds[c]).alias(c))
                 except Exception:  # a column Polars cannot take: its rules run in pandas
                     self.kinds[c] = None
             frame = pl.DataFrame(parts)
@@ -97,6 +98,19 @@ class _Source:
         if self._converted is None:
             self._converted = self.pldf.select(list(self.kinds)).to_pandas()
         return self._converted
+
+
+def _to_polars(values: pd.Series, kind: Kind | None) -> pl.Series:
+    """A pandas column as Polars: numbers without a copy, Arrow text through Arrow.
+
+    ``pl.from_pandas`` would turn Arrow-backed text into Python objects first (several times
+    slower).
+    """
+    if kind == "str":
+        converted = pl.from_arrow(pa.array(values.array))
+        assert isinstance(converted, pl.Series)
+        return converted
+    return pl.from_pandas(values, nan_to_null=True)
 
 
 def _positions(values: Any) -> np.ndarray:
