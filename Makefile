@@ -98,7 +98,7 @@ progress: setup ## Where IMPL_ROOT (default workspace) stands against the roadma
 ##@ Benchmarks (long: minutes to tens of minutes)
 
 .PHONY: $(addprefix bench-,$(STAGES))
-bench-stage1: setup ## Benchmark stage 1 against pandera, Great Expectations and Soda
+bench-stage1: setup ## Benchmark stage 1 against hand-written DuckDB SQL and Polars, pandera and Soda (GX on request)
 bench-stage2: setup ## Benchmark stage 2 (local, Dask, naive pandas, DuckDB) on a generated log
 bench-stage3: setup ## Benchmark stage 3's models (time and ranking quality)
 bench-stage4: setup ## Reliability experiment of stage 4 (3000+ simulated days)

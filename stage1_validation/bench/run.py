@@ -65,6 +65,9 @@ def main(
     / "reports"
     / "stage1"
     / "bench",
+    name: Annotated[
+        str, typer.Option(help="file stem of the outputs (NAME.json/.md/.png)")
+    ] = "bench",
     data_dir: Annotated[Path, typer.Option(help="where the generated data is cached")] = ROOT
     / "data"
     / "generated"
@@ -122,13 +125,13 @@ def main(
     payload["ratios"] = _ratios(summary)
     payload["readme_table"] = render_table(payload)
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(out / "bench.json") as handle:
+    with atomic_writer(out / f"{name}.json") as handle:
         json.dump(payload, handle, indent=2)
-    _chart(summary, rows, out / "bench.png")
-    with atomic_writer(out / "bench.md") as handle:
+    _chart(summary, rows, out / f"{name}.png")
+    with atomic_writer(out / f"{name}.md") as handle:
         handle.write(render_table(payload))
     _print(summary, overhead)
-    console.print(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and {out / 'bench.png'}")
+    console.print(f"wrote {name}.json, {name}.md and {name}.png in {out}")
 
 
 def _prepare_data(rows: int, seed: int, data_dir: Path) -> tuple[Path, Path]:
