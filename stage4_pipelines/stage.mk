@@ -32,14 +32,14 @@ backfill-stage4: setup ## Stage 4: reprocess a range: make backfill-stage4 START
 WORKERS ?= 2
 S4_CLUSTER_DIR ?= $(CURDIR)/$(S4_DATA)/cluster
 
-.PHONY: s4-celery-up s4-celery-down s4-celery-env
-s4-celery-up: setup ## Stage 4: Airflow db migrate + api-server, scheduler, dag-processor and WORKERS Celery workers (Redis db 11, PostgreSQL s4_airflow)
+.PHONY: start-celery-stage4 stop-celery-stage4 env-celery-stage4
+start-celery-stage4: setup ## Stage 4: Airflow db migrate + api-server, scheduler, dag-processor and WORKERS Celery workers (Redis db 11, PostgreSQL s4_airflow)
 	$(RUN) python -m stage4_pipelines cluster airflow-up --workers $(WORKERS) --run-dir $(S4_CLUSTER_DIR)/airflow
-s4-celery-down: setup ## Stage 4: stop the Celery cluster (workers first)
+stop-celery-stage4: setup ## Stage 4: stop the Celery cluster (workers first)
 	$(RUN) python -m stage4_pipelines cluster airflow-down --run-dir $(S4_CLUSTER_DIR)/airflow
-s4-celery-env: setup ## Stage 4: print the exports that point `airflow ...` commands at the Celery cluster
+env-celery-stage4: setup ## Stage 4: print the exports that point `airflow ...` commands at the Celery cluster
 	@$(RUN) python -m stage4_pipelines cluster airflow-env --run-dir $(S4_CLUSTER_DIR)/airflow
 
-.PHONY: test-stage4-distributed
-test-stage4-distributed: setup ## Stage 4: the multi-process tests (Celery workers, a worker killed mid-load; ~15 min)
+.PHONY: test-distributed-stage4
+test-distributed-stage4: setup ## Stage 4: the multi-process tests (Celery workers, a worker killed mid-load; ~15 min)
 	$(RUN) pytest stage4_pipelines/tests/distributed -m distributed -p no:cacheprovider -v

@@ -1,8 +1,8 @@
 """Airflow 3 on Celery for real: 2 workers, Redis broker, PostgreSQL metadata/results/staging.
 
-Run with ``make test-stage4-distributed`` (marker ``distributed``, not in ``make test``: about
+Run with ``make test-distributed-stage4`` (marker ``distributed``, not in ``make test``: about
 15 minutes on the shared 2-core machine). The cluster is started with the same code as
-``make s4-celery-up``; runs are made with the ``airflow`` CLI; everything is counted in the
+``make start-celery-stage4``; runs are made with the ``airflow`` CLI; everything is counted in the
 PostgreSQL warehouse and in Airflow's task instances.
 """
 
