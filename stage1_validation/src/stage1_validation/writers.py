@@ -8,16 +8,15 @@ the writer's process id) is removed by the next write of the same target.
 
 from __future__ import annotations
 
-import glob
 import html
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import opskit.files as files
 from stage1_validation.errors import OutputPathError, ReportFormatError
 from stage1_validation.output_paths import output_errors
 
@@ -37,58 +36,18 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     For writers that want a file name rather than a handle (Parquet, ``DataFrame.to_csv``).
     The folder must exist: parent folders are never created (OutputPathError names it).
+    The mechanics (temp file, fsync, rename, stale temporaries of killed runs removed) are
+    ``opskit.files.atomic_path``; this layer turns OS errors into the library's own.
     """
     target = Path(path)
-    _remove_stale_temporaries(target)
-    try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent
-        )
-    except FileNotFoundError:
+    if not target.parent.is_dir():
         raise OutputPathError(
             target.parent,
             "folder does not exist (parent folders are never created)",
             f"create it first: mkdir -p {target.parent}",
-        ) from None
-    except OSError as exc:
-        raise OutputPathError(
-            target, f"cannot be written ({exc.strerror})", "choose a writable folder"
-        ) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    # mkstemp creates the file private (0600); give it the mode a plain open() would have.
-    os.chmod(tmp, 0o666 & ~_current_umask())
-    try:
+        )
+    with output_errors(target), files.atomic_path(target) as tmp:
         yield tmp
-        with output_errors(target):
-            os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete ``.<name>.<pid>.*.tmp`` beside ``target`` whose writing process is gone."""
-    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid_text = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
-            tmp.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, owned by someone else
-    return True
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager
