@@ -4,7 +4,8 @@ Stage5Error
  ├── ModelNotFound        the requested ``model_version`` does not exist: ask for another (404)
  ├── FeatureCountError    the request has the wrong number of features for the model (422)
  ├── Overloaded           the batching queue is full: retry after ``Retry-After`` seconds (503)
- ├── UnsafePathError      a batch input path escapes the data directory: use a relative path (400)
+ ├── UnsafePathError      a batch input path escapes the data directory or holds bytes no file
+ │                        name can (NUL, control characters, lone surrogates): fix the path (400)
  └── BatchInputError      a batch input file is missing or unreadable: fix the file (job fails)
 """
 
@@ -55,11 +56,11 @@ class Overloaded(Stage5Error):
 class UnsafePathError(Stage5Error, ValueError):
     """Raised when a batch input path is absolute, contains ``..`` or resolves outside data_dir."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(
+        self, path: str, reason: str, fix: str = "pass a path relative to the data directory"
+    ) -> None:
         self.path = path
-        super().__init__(
-            f"file_path {path!r} rejected: {reason}; pass a path relative to the data directory"
-        )
+        super().__init__(f"file_path {path!r} rejected: {reason}; {fix}")
 
 
 class BatchInputError(Stage5Error, ValueError):

@@ -1,4 +1,5 @@
-"""422 answers that can always be written: FastAPI echoes the bad input, which may be NaN or inf."""
+"""422 answers that can always be written: FastAPI echoes the bad input, which may be NaN, inf or
+a string holding a lone surrogate (valid JSON, ``"\\ud800"``, but with no UTF-8 form)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ __all__ = ["validation_error_handler"]
 
 
 def _json_safe(value: Any) -> Any:
-    """NaN and infinities have no JSON form: echo them as strings instead of failing with a 500."""
+    """NaN, infinities and lone surrogates have no JSON form: echo them escaped, not as a 500."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, list | tuple):
         return [_json_safe(item) for item in value]
     if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
     return value
 
 
