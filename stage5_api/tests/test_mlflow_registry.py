@@ -47,8 +47,11 @@ async def test_versions_and_aliases_resolve(make_settings, app_client, registry_
         for ref in ("9", "no-such-alias"):
             response = await c.post("/predict", json={"features": ROW, "model_version": ref})
             assert response.status_code == 404, ref
+        # no model_version: the champion (v1), not the newest version registered (v2)
+        default = await c.post("/predict", json={"features": ROW})
+        assert default.json()["model_version"] == "1"
         ready = (await c.get("/ready")).json()
-        assert ready["model_version"] == "2"
+        assert ready["model_version"] == "1"
 
 
 async def test_moving_the_alias_hot_reloads(make_settings, app_client, registry_uri) -> None:
@@ -58,17 +61,25 @@ async def test_moving_the_alias_hot_reloads(make_settings, app_client, registry_
         mlflow_tracking_uri=registry_uri, model_name=MODEL, registry_refresh_s=0.05
     )
     client = MlflowClient(registry_uri)
-    async for c in app_client(create_app(settings)):
-        payload = {"features": ROW, "model_version": "champion"}
+    app = create_app(settings)
+    async for c in app_client(app):
+        payload = {"features": ROW}  # the default: the champion
         assert (await c.post("/predict", json=payload)).json()["model_version"] == "1"
         client.set_registered_model_alias(MODEL, "champion", "2")
         try:
             await asyncio.sleep(0.1)
+            # the first request after the refresh window still gets v1 and starts the refresh
+            assert (await c.post("/predict", json=payload)).json()["model_version"] == "1"
+            await app.state.service.models.wait_refreshed()
             assert (await c.post("/predict", json=payload)).json()["model_version"] == "2"
+            ready = (await c.get("/ready")).json()
+            assert ready["model_version"] == "2"
         finally:
             client.set_registered_model_alias(MODEL, "champion", "1")
         metrics = (await c.get("/metrics")).text
         assert 'stage5_predictions_total{model_version="2"} 1.0' in metrics
+        assert 'stage5_model_info{model_version="2"} 1.0' in metrics
+        assert 'stage5_model_info{model_version="1"} 0.0' in metrics
 
 
 async def test_wrong_width_for_a_registered_model(make_settings, app_client, registry_uri) -> None:

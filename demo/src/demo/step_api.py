@@ -85,7 +85,8 @@ async def _send(url: str, n: int) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
 
         async def one(i: int) -> dict[str, Any]:
-            body = {"features": [float(i % USERS)], "model_version": CHAMPION}
+            # no model_version: stage 5 serves the champion by default (STAGE5_DEFAULT_MODEL_VERSION)
+            body = {"features": [float(i % USERS)]}
             async with limit:
                 started = time.perf_counter()
                 response = await client.post("/predict", json=body)

@@ -3,6 +3,7 @@
 Stage5Error
  ├── ModelNotFound        the requested ``model_version`` does not exist: ask for another (404)
  ├── FeatureCountError    the request has the wrong number of features for the model (422)
+ ├── RegistryUnavailable  the model registry did not answer and no cached model can: retry (503)
  ├── Overloaded           the batching queue is full: retry after ``Retry-After`` seconds (503)
  ├── UnsafePathError      a batch input path escapes the data directory or holds bytes no file
  │                        name can (NUL, control characters, lone surrogates): fix the path (400)
@@ -16,6 +17,7 @@ __all__ = [
     "FeatureCountError",
     "ModelNotFound",
     "Overloaded",
+    "RegistryUnavailable",
     "Stage5Error",
     "UnsafePathError",
 ]
@@ -41,6 +43,17 @@ class FeatureCountError(Stage5Error, ValueError):
         self.expected = expected
         self.got = got
         super().__init__(f"features: expected {expected} values for this model, got {got}")
+
+
+class RegistryUnavailable(Stage5Error):
+    """Raised when the model registry cannot be asked (down, refusing, timing out)."""
+
+    def __init__(self, model_version: str, reason: str) -> None:
+        self.model_version = model_version
+        super().__init__(
+            f"model_version {model_version!r}: the model registry did not answer ({reason}); "
+            "retry later"
+        )
 
 
 class Overloaded(Stage5Error):

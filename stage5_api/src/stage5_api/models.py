@@ -20,11 +20,20 @@ __all__ = [
 ]
 
 
+MODEL_VERSION_HELP = (
+    "which model answers: an alias (champion, challenger), a version number, or latest (the "
+    "highest registered version, promoted or not, as MLflow's models:/<name>/latest). Left out: "
+    "the service's default, the champion (STAGE5_DEFAULT_MODEL_VERSION)"
+)
+
+
 class PredictionRequest(BaseModel):
-    """One row of features and the model version to use (``latest``, a number or an alias)."""
+    """One row of features and the model version to use (default: the champion)."""
 
     features: list[float] = Field(min_length=1, max_length=10_000)
-    model_version: str = Field("latest", min_length=1, max_length=64)
+    model_version: str | None = Field(
+        None, min_length=1, max_length=64, description=MODEL_VERSION_HELP
+    )
 
     @field_validator("features")
     @classmethod
@@ -70,7 +79,9 @@ class BatchPredictRequest(BaseModel):
     """A file under the data directory to score in the background."""
 
     file_path: str = Field(min_length=1, max_length=1024)
-    model_version: str = "latest"
+    model_version: str | None = Field(
+        None, min_length=1, max_length=64, description=MODEL_VERSION_HELP
+    )
     output_format: OutputFormat = OutputFormat.PARQUET
 
 

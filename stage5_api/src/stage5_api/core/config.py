@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         default="logreg",
         description="model served without MLflow: logreg (~0.1 ms a call) or forest (100 trees)",
     )
+    default_model_version: str = Field(
+        default="champion",
+        min_length=1,
+        max_length=64,
+        description="the reference a request without model_version gets: stage 3's champion "
+        "alias (latest = the highest registered version, promoted or not)",
+    )
     registry_refresh_s: float = Field(
         default=10.0, gt=0, description="how often aliases are re-read"
     )

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded
+from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded, RegistryUnavailable
 from stage5_api.models import PredictionRequest
 from stage5_api.services.runtime import ServiceState
 
@@ -48,8 +48,8 @@ class PredictFastPath:
             request = PredictionRequest.model_validate_json(body)
             model = await self.service.models.get(request.model_version)
             model.check_width(len(request.features))
-        except (ValidationError, ModelNotFound, FeatureCountError):
-            # the FastAPI route produces the documented 422/404 answers and counts them
+        except (ValidationError, ModelNotFound, FeatureCountError, RegistryUnavailable):
+            # the FastAPI route produces the documented 422/404/503 answers and counts them
             await self.app(scope, _replay(first_messages, receive), send)
             return
         scope["route"] = self.route

@@ -2,13 +2,18 @@
 
 Both answer two questions: which version does a reference (``latest``, ``3``, ``champion``)
 name right now, and what is the model of that version. Caching lives in ``model_store``.
+
+The references mean what they mean to MLflow users: ``champion`` (or any alias) is the version
+the alias points to — stage 3 moves it on promotion and rollback, and it is the service's
+default; ``latest`` is what ``models:/<name>/latest`` loads, the highest version number,
+promoted or not (stage 3 registers rejected candidates too); digits name one version.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from stage5_api.errors import ModelNotFound
+from stage5_api.errors import ModelNotFound, RegistryUnavailable
 from stage5_api.services.bundled_model import BUNDLED_VERSION, train_bundled_model
 
 __all__ = ["BundledRegistry", "MlflowRegistry", "ModelRegistry"]
@@ -50,8 +55,12 @@ class BundledRegistry:
         return train_bundled_model(self.kind)
 
 
+# MLflow error codes that mean "no such model, version or alias" (anything else: unreachable)
+_NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"})
+
+
 class MlflowRegistry:
-    """A registered model in MLflow: ``latest`` is the highest version number."""
+    """A registered model in MLflow: ``latest`` is the highest version number, as in MLflow."""
 
     def __init__(self, tracking_uri: str, model_name: str) -> None:
         from mlflow import MlflowClient  # imported here: MLflow is slow to import
@@ -74,7 +83,12 @@ class MlflowRegistry:
                 return str(self._client.get_model_version(self.model_name, ref).version)
             return str(self._client.get_model_version_by_alias(self.model_name, ref).version)
         except MlflowException as exc:
-            raise ModelNotFound(ref, known=f"versions and aliases of {self.model_name!r}") from exc
+            if exc.error_code in _NOT_FOUND_CODES:
+                known = f"versions and aliases of {self.model_name!r}"
+                raise ModelNotFound(ref, known=known) from exc
+            raise RegistryUnavailable(ref, exc.error_code) from exc
+        except OSError as exc:  # a refused or dropped connection that MLflow did not wrap
+            raise RegistryUnavailable(ref, type(exc).__name__) from exc
 
     def load(self, version: str) -> Any:
         """Load the scikit-learn flavour when the model has one, else the generic pyfunc."""

@@ -31,12 +31,17 @@ class ServiceState:
 
     async def start(self) -> None:
         """Load the default model, then start batching: only then is the service ready."""
-        model = await self.models.load_default()
-        self.metrics.model_info.labels(model.version).set(1)
+        self.models.on_default_change = self._default_moved
+        await self.models.load_default()
         await self.cache.ping()
         self.batcher.start()
         self.gc_tuning.apply()  # last: everything loaded so far is frozen out of GC scans
         self.ready = True
+
+    def _default_moved(self, old: str | None, new: str) -> None:
+        if old is not None:
+            self.metrics.model_info.labels(old).set(0)
+        self.metrics.model_info.labels(new).set(1)
 
     async def stop(self) -> None:
         """Stop accepting, answer what is queued, close Redis."""
@@ -75,7 +80,11 @@ def build_state(settings: Settings) -> ServiceState:
     return ServiceState(
         settings=settings,
         metrics=metrics,
-        models=ModelStore(_registry(settings), refresh_s=settings.registry_refresh_s),
+        models=ModelStore(
+            _registry(settings),
+            refresh_s=settings.registry_refresh_s,
+            default_ref=settings.default_model_version,
+        ),
         cache=cache,
         batcher=batcher,
         jobs=JobStore(settings.data_dir),

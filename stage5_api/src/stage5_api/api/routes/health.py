@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Response, status
 
 from stage5_api.api.deps import ServiceDep
+from stage5_api.errors import Stage5Error
 from stage5_api.models import HealthPublic, ReadinessPublic
 
 __all__ = ["router"]
@@ -24,6 +27,11 @@ async def readiness(service: ServiceDep, response: Response) -> ReadinessPublic:
     redis = "disabled"
     if service.settings.redis_url:
         redis = "ok" if await service.cache.ping() else "down"
+    if service.ready:
+        # a stale default re-resolves in the background; one the registry no longer knows (the
+        # alias was deleted) leaves no default, and the service is not ready until there is one
+        with contextlib.suppress(Stage5Error):
+            await service.models.get(None)
     default = service.models.default
     ready = service.ready and default is not None
     if not ready:

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 
 from stage5_api.api.deps import ApiKeyDep, ServiceDep
-from stage5_api.errors import ModelNotFound, UnsafePathError
+from stage5_api.errors import ModelNotFound, RegistryUnavailable, UnsafePathError
 from stage5_api.models import BatchJobCreated, BatchJobPublic, BatchPredictRequest
 from stage5_api.services.model_store import LoadedModel
 from stage5_api.services.paths import confine_path
@@ -30,6 +30,8 @@ async def batch_predict(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
     except ModelNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except RegistryUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
     job = service.jobs.create(body.file_path)
     background_tasks.add_task(process_batch_predictions, service, job, source, model, body)
     return BatchJobCreated(job_id=job.job_id, status=job.status, status_url=f"/jobs/{job.job_id}")

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Response, status
 
 from stage5_api.api.deps import ServiceDep
-from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded
+from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded, RegistryUnavailable
 from stage5_api.models import PredictionRequest, PredictionResponse
 
 __all__ = ["router"]
@@ -41,6 +41,13 @@ async def predict(request: PredictionRequest, service: ServiceDep) -> Response:
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail="overloaded: retry later",
             headers={"Retry-After": str(exc.retry_after_s)},
+        ) from exc
+    except RegistryUnavailable as exc:
+        service.metrics.errors.labels("registry").inc()
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=str(exc),
+            headers={"Retry-After": str(service.settings.retry_after_s)},
         ) from exc
     body = {
         "prediction": result.prediction,
