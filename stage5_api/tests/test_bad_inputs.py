@@ -6,6 +6,8 @@ import httpx
 import pytest
 from conftest import API_KEY
 
+from stage5_api.main import create_app
+
 HEADERS = {"X-API-Key": API_KEY}
 
 
@@ -39,3 +41,21 @@ async def test_a_lone_surrogate_is_422_not_500(client: httpx.AsyncClient, url, b
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["input"].startswith("\\ud800")
+
+
+@pytest.mark.parametrize("url", ["/batch-predict", "/predict"])
+async def test_a_chunked_oversized_body_is_413(make_settings, app_client, url) -> None:
+    """No Content-Length (chunked): the limit trips while the route reads, and still says 413."""
+
+    async def chunks():
+        yield b'{"file_path": "'
+        for _ in range(64):
+            yield b"x" * 1024
+        yield b'"}'
+
+    async for c in app_client(create_app(make_settings(max_body_bytes=4096))):
+        response = await c.post(
+            url, content=chunks(), headers={**HEADERS, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 413, response.text
+        assert "the limit is 4096 bytes" in response.json()["detail"]

@@ -7,7 +7,8 @@ Stage5Error
  ├── Overloaded           the batching queue is full: retry after ``Retry-After`` seconds (503)
  ├── UnsafePathError      a batch input path escapes the data directory or holds bytes no file
  │                        name can (NUL, control characters, lone surrogates): fix the path (400)
- └── BatchInputError      a batch input file is missing or unreadable: fix the file (job fails)
+ ├── BatchInputError      a batch input file is missing or unreadable: fix the file (job fails)
+ └── JobLimitError        a batch job over a limit: too many running (429), input too big (413)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "BatchInputError",
     "FeatureCountError",
+    "JobLimitError",
     "ModelNotFound",
     "Overloaded",
     "RegistryUnavailable",
@@ -78,3 +80,12 @@ class UnsafePathError(Stage5Error, ValueError):
 
 class BatchInputError(Stage5Error, ValueError):
     """Raised when a batch input file is missing, of an unknown type or has unusable columns."""
+
+
+class JobLimitError(Stage5Error):
+    """Raised when a batch job would pass a limit; ``status`` is the HTTP answer (413 or 429)."""
+
+    def __init__(self, status: int, message: str, *, retry_after_s: int | None = None) -> None:
+        self.status = status
+        self.retry_after_s = retry_after_s
+        super().__init__(message)

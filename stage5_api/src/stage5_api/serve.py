@@ -10,9 +10,18 @@ and the kernel spreads new connections over them by hash, as nginx's ``reuseport
     python -m stage5_api.serve stage5_api.main:app --port 8000 --workers 2
 
 The parent binds the N sockets (so the port is taken before any worker starts), passes one to
-each worker process, which listens on it once its app has started; forwards SIGTERM/SIGINT to them (uvicorn drains
-in-flight requests) and exits when they have. If a worker dies unexpectedly, the parent stops
-the others and exits with 1, so the orchestrator restarts the whole server.
+each worker process, which listens on it once its app has started; forwards SIGTERM/SIGINT to
+them (uvicorn drains in-flight requests) and exits when they have.
+
+A worker that dies (``kill -9``, the OOM killer) is replaced on a new socket while the others
+keep serving: the kernel sends new connections only to listening sockets, so until the new
+worker listens they all go to the live ones. A worker that keeps dying (``--max-restarts``
+deaths within ``--restart-window`` seconds: an app that cannot start) stops the server with
+exit code 1, so the orchestrator sees the failure instead of a restart loop. Batch jobs the
+dead worker was running are marked failed by the next reader (``services/jobs.py``).
+
+Each worker's HTTP protocol closes connections whose request is not read within
+``--request-read-timeout`` seconds (``http_timeouts.py``: slow-header clients).
 """
 
 from __future__ import annotations
@@ -23,7 +32,10 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from types import FrameType
+
+from stage5_api.http_timeouts import DEFAULT_READ_TIMEOUT_S, with_read_timeout
 
 __all__ = ["bind_reuseport", "main"]
 
@@ -56,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backlog", type=int, default=4096)
     p.add_argument("--timeout-graceful-shutdown", type=int, default=10)
     p.add_argument("--log-level", default="warning")
+    p.add_argument(
+        "--request-read-timeout",
+        type=float,
+        default=DEFAULT_READ_TIMEOUT_S,
+        help="seconds a client has to send a whole request (408 and close after)",
+    )
+    p.add_argument(
+        "--max-restarts",
+        type=int,
+        default=5,
+        help="dead workers replaced within --restart-window seconds before the server gives up",
+    )
+    p.add_argument("--restart-window", type=float, default=60.0)
     p.add_argument("--worker-fd", type=int, default=None, help=argparse.SUPPRESS)
     return p
 
@@ -73,6 +98,7 @@ def _run_worker(args: argparse.Namespace) -> None:
         access_log=False,
         backlog=args.backlog,
         timeout_graceful_shutdown=args.timeout_graceful_shutdown,
+        http=with_read_timeout(args.request_read_timeout),
     )
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -83,41 +109,78 @@ def _worker_command(args: argparse.Namespace, fd: int) -> list[str]:
         cmd += ["--app-dir", args.app_dir]
     cmd += ["--loop", args.loop, "--backlog", str(args.backlog), "--log-level", args.log_level]
     cmd += ["--timeout-graceful-shutdown", str(args.timeout_graceful_shutdown)]
+    cmd += ["--request-read-timeout", str(args.request_read_timeout)]
     return cmd
+
+
+@dataclass
+class _Supervisor:
+    """Keeps ``--workers`` workers running, each on its own SO_REUSEPORT socket."""
+
+    args: argparse.Namespace
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    deaths: list[float] = field(default_factory=list)
+    stopping: bool = False
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        sock = bind_reuseport(self.args.host, self.args.port)
+        try:
+            cmd = _worker_command(self.args, sock.fileno())
+            return subprocess.Popen(cmd, pass_fds=[sock.fileno()])
+        finally:
+            sock.close()  # the worker holds its own copy; when it dies, the socket goes with it
+
+    def stop_all(self, signum: int = signal.SIGTERM) -> None:
+        self.stopping = True
+        for w in self.workers:
+            if w.poll() is None:
+                w.send_signal(signum)
+
+    def replace_dead(self) -> bool:
+        """Start a new worker for each dead one; False when they die too often to go on."""
+        for i, w in enumerate(self.workers):
+            if w.poll() is None or self.stopping:
+                continue
+            now = time.monotonic()
+            self.deaths = [t for t in self.deaths if now - t < self.args.restart_window] + [now]
+            if len(self.deaths) > self.args.max_restarts:
+                print(
+                    f"stage5_api.serve: {len(self.deaths)} worker deaths within "
+                    f"{self.args.restart_window:.0f} s (last: pid {w.pid}, code {w.returncode}); "
+                    "stopping",
+                    file=sys.stderr,
+                )
+                return False
+            self.workers[i] = self.spawn()
+            print(
+                f"stage5_api.serve: worker pid {w.pid} exited with code {w.returncode}; "
+                f"started pid {self.workers[i].pid} in its place",
+                file=sys.stderr,
+            )
+        return True
 
 
 def _supervise(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise SystemExit(f"--workers {args.workers}: need at least 1")
-    sockets = [bind_reuseport(args.host, args.port) for _ in range(args.workers)]
-    workers = [
-        subprocess.Popen(_worker_command(args, s.fileno()), pass_fds=[s.fileno()]) for s in sockets
-    ]
-    for s in sockets:
-        s.close()  # each worker holds its own copy
-    stopping = False
+    sup = _Supervisor(args)
+    sup.workers = [sup.spawn() for _ in range(args.workers)]
 
     def forward(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        for w in workers:
-            if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
+        sup.stop_all(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    while any(w.poll() is None for w in workers):
-        if not stopping and any(w.poll() is not None for w in workers):
-            dead = [w.returncode for w in workers if w.returncode is not None]
-            print(f"stage5_api.serve: a worker exited ({dead}); stopping", file=sys.stderr)
-            forward(signal.SIGTERM, None)
-            for w in workers:
+    while any(w.poll() is None for w in sup.workers) or not sup.stopping:
+        if not sup.stopping and not sup.replace_dead():
+            sup.stop_all()
+            for w in sup.workers:
                 w.wait()
             return 1
         time.sleep(0.2)
     # uvicorn re-raises the signal it drained on, so a clean worker ends with -SIGTERM/-SIGINT
     clean = (0, -signal.SIGTERM, -signal.SIGINT)
-    return 0 if all(w.returncode in clean for w in workers) else 1
+    return 0 if all(w.returncode in clean for w in sup.workers) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

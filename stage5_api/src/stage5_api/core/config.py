@@ -97,6 +97,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="larger request bodies get 413"
     )
+    job_max_concurrent: int = Field(
+        default=2, ge=1, description="batch jobs pending or running at once; more get 429"
+    )
+    job_max_input_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1, description="larger batch input files get 413"
+    )
+    job_max_rows: int = Field(
+        default=1_000_000, ge=1, description="a batch input with more rows fails its job"
+    )
+    job_retention_s: float = Field(
+        default=24 * 3600.0, gt=0, description="finished jobs and outputs older than this go"
+    )
+    job_max_kept: int = Field(
+        default=1000, ge=1, description="finished jobs kept at most (the oldest go first)"
+    )
+    job_retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with a 429")
+    job_nice: int = Field(
+        default=10, ge=0, le=19, description="CPU priority of job processes below the server's"
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod

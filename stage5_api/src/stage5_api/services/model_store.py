@@ -20,7 +20,7 @@ import pandas as pd
 from stage5_api.errors import FeatureCountError, ModelNotFound, RegistryUnavailable, Stage5Error
 from stage5_api.services.registry import ModelRegistry
 
-__all__ = ["LoadedModel", "ModelStore"]
+__all__ = ["LoadedModel", "ModelStore", "signature_of"]
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ def _one_value_per_row(output: Any, inputs: pd.DataFrame) -> np.ndarray:
     return matched[column].to_numpy(dtype=float)
 
 
-def _signature_of(model: Any) -> tuple[int | None, tuple[str, ...], frozenset[str]]:
+def signature_of(model: Any) -> tuple[int | None, tuple[str, ...], frozenset[str]]:
+    """A model's input width, column names and integer columns (scikit-learn or MLflow)."""
     width = getattr(model, "n_features_in_", None)
     if width is not None:
         return int(width), (), frozenset()
@@ -193,7 +194,7 @@ class ModelStore:
             model = self._models.get(version)
             if model is None:
                 raw = await asyncio.to_thread(self.registry.load, version)
-                width, columns, integers = _signature_of(raw)
+                width, columns, integers = signature_of(raw)
                 model = LoadedModel(version, width, raw, columns, integers)
                 self._models[version] = model
             previous = self._refs.get(ref)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from stage5_api.core.config import Settings
 from stage5_api.services.batcher import MicroBatcher
 from stage5_api.services.cache import PredictionCache
 from stage5_api.services.gc_tuning import GcTuning
+from stage5_api.services.job_runner import JobRunner
 from stage5_api.services.jobs import JobStore
 from stage5_api.services.metrics import ServiceMetrics
 from stage5_api.services.model_store import ModelStore
-from stage5_api.services.registry import BundledRegistry, MlflowRegistry, ModelRegistry
+from stage5_api.services.registry import ModelRegistry
+from stage5_api.services.registry_spec import RegistrySpec, open_registry
 
 __all__ = ["ServiceState", "build_state"]
 
@@ -26,6 +29,7 @@ class ServiceState:
     cache: PredictionCache
     batcher: MicroBatcher
     jobs: JobStore
+    job_runner: JobRunner
     gc_tuning: GcTuning
     ready: bool = False
 
@@ -33,6 +37,7 @@ class ServiceState:
         """Load the default model, then start batching: only then is the service ready."""
         self.models.on_default_change = self._default_moved
         await self.models.load_default()
+        await asyncio.to_thread(self.jobs.sweep)  # jobs a dead worker left running end failed
         await self.cache.ping()
         self.batcher.start()
         self.gc_tuning.apply()  # last: everything loaded so far is frozen out of GC scans
@@ -46,15 +51,24 @@ class ServiceState:
     async def stop(self) -> None:
         """Stop accepting, answer what is queued, close Redis."""
         self.ready = False
+        await self.job_runner.stop()
         await self.batcher.stop()
         await self.cache.close()
         self.gc_tuning.restore()
 
 
-def _registry(settings: Settings) -> ModelRegistry:
+def _registry_spec(settings: Settings) -> RegistrySpec:
     if settings.mlflow_tracking_uri:
-        return MlflowRegistry(settings.mlflow_tracking_uri, settings.model_name)
-    return BundledRegistry(settings.bundled_model)
+        return RegistrySpec(
+            source="mlflow",
+            tracking_uri=settings.mlflow_tracking_uri,
+            model_name=settings.model_name,
+        )
+    return RegistrySpec(source="bundled", bundled_kind=settings.bundled_model)
+
+
+def _registry(settings: Settings) -> ModelRegistry:
+    return open_registry(_registry_spec(settings))
 
 
 def build_state(settings: Settings) -> ServiceState:
@@ -77,6 +91,14 @@ def build_state(settings: Settings) -> ServiceState:
         cache_prefix=settings.cache_prefix,
         cache_min_model_s=settings.cache_min_model_ms / 1000,
     )
+    jobs = JobStore(
+        settings.data_dir,
+        max_concurrent=settings.job_max_concurrent,
+        max_input_bytes=settings.job_max_input_bytes,
+        retention_s=settings.job_retention_s,
+        max_kept=settings.job_max_kept,
+        retry_after_s=settings.job_retry_after_s,
+    )
     return ServiceState(
         settings=settings,
         metrics=metrics,
@@ -87,6 +109,13 @@ def build_state(settings: Settings) -> ServiceState:
         ),
         cache=cache,
         batcher=batcher,
-        jobs=JobStore(settings.data_dir),
+        jobs=jobs,
+        job_runner=JobRunner(
+            jobs,
+            _registry_spec(settings),
+            metrics,
+            max_rows=settings.job_max_rows,
+            nice=settings.job_nice,
+        ),
         gc_tuning=GcTuning(settings.gc_freeze, settings.gc_gen0_threshold, metrics.gc_pause),
     )

@@ -2,57 +2,74 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 
 from stage5_api.api.deps import ApiKeyDep, ServiceDep
-from stage5_api.errors import ModelNotFound, RegistryUnavailable, UnsafePathError
+from stage5_api.errors import JobLimitError, ModelNotFound, RegistryUnavailable, UnsafePathError
 from stage5_api.models import BatchJobCreated, BatchJobPublic, BatchPredictRequest
-from stage5_api.services.model_store import LoadedModel
 from stage5_api.services.paths import confine_path
-from stage5_api.services.runtime import ServiceState
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["batch jobs"], dependencies=[ApiKeyDep])
 
+_ERRORS: dict[int | str, dict[str, str]] = {
+    400: {
+        "description": "file_path is absolute, has '..', leaves the data directory or holds "
+        "characters no file name can (NUL, control characters)"
+    },
+    401: {"description": "missing or wrong X-API-Key header"},
+    404: {"description": "unknown model_version"},
+    413: {
+        "description": "request body over STAGE5_MAX_BODY_BYTES, or input file over "
+        "STAGE5_JOB_MAX_INPUT_BYTES"
+    },
+    429: {"description": "STAGE5_JOB_MAX_CONCURRENT jobs already running; see Retry-After"},
+    503: {"description": "the model registry did not answer"},
+}
 
-@router.post("/batch-predict", response_model=BatchJobCreated, status_code=202)
-async def batch_predict(
-    body: BatchPredictRequest, service: ServiceDep, background_tasks: BackgroundTasks
-) -> BatchJobCreated:
-    """Start scoring a CSV/Parquet file under the data directory; poll the returned URL."""
+
+@router.post(
+    "/batch-predict",
+    response_model=BatchJobCreated,
+    status_code=202,
+    responses={k: v for k, v in _ERRORS.items()},
+)
+async def batch_predict(body: BatchPredictRequest, service: ServiceDep) -> BatchJobCreated:
+    """Start scoring a CSV/Parquet file under the data directory; poll the returned URL.
+
+    The job runs in a process of its own at a lower CPU priority, so ``/predict`` keeps its
+    latency and the worker its memory.
+    """
     try:
         source = confine_path(service.settings.data_dir, body.file_path)
         model = await service.models.get(body.model_version)
+        job = await asyncio.to_thread(
+            service.jobs.create, body.file_path, source, model.version, body.output_format
+        )
     except UnsafePathError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
     except ModelNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     except RegistryUnavailable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
-    job = service.jobs.create(body.file_path)
-    background_tasks.add_task(process_batch_predictions, service, job, source, model, body)
+    except JobLimitError as exc:
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        raise HTTPException(exc.status, detail=str(exc), headers=headers) from exc
+    await service.job_runner.start(job, source)
     return BatchJobCreated(job_id=job.job_id, status=job.status, status_url=f"/jobs/{job.job_id}")
 
 
-async def process_batch_predictions(
-    service: ServiceState,
-    job: BatchJobPublic,
-    source: Path,
-    model: LoadedModel,
-    body: BatchPredictRequest,
-) -> None:
-    """Run the job and count its outcome (the roadmap's background task)."""
-    done = await service.jobs.run(job, source, model, body.output_format)
-    service.metrics.jobs.labels(done.status.value).inc()
-
-
-@router.get("/jobs/{job_id}", response_model=BatchJobPublic)
+@router.get(
+    "/jobs/{job_id}",
+    response_model=BatchJobPublic,
+    responses={401: _ERRORS[401], 404: {"description": "no such job (or it was cleaned up)"}},
+)
 async def read_job(job_id: str, service: ServiceDep) -> BatchJobPublic:
     """Status, progress and output location of a job."""
-    job = service.jobs.get(job_id)
+    job = await asyncio.to_thread(service.jobs.get, job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"job {job_id!r} not found")
-    return job
+    return job.public()
