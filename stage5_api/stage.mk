@@ -25,3 +25,8 @@ validate-deploy-stage5: setup ## Validate deploy/ offline: hadolint, kubernetes-
 	  deploy/k8s/deployment.yaml deploy/k8s/service.yaml deploy/k8s/hpa.yaml deploy/k8s/pdb.yaml deploy/k8s/redis.yaml
 	$(RUN) check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+
+.PHONY: fuzz-stage5
+fuzz-stage5: setup ## Schemathesis against the live API's OpenAPI (bounded; writes stage5_api/bench/results/fuzz.json)
+	$(RUN) python stage5_api/bench/fuzz.py --max-examples $(or $(FUZZ_EXAMPLES),100) --seed 1
+	$(RUN) pytest stage5_api/tests -m fuzz -p no:cacheprovider

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from stage5_api.api.openapi import install_openapi
 from stage5_api.api.routes import health, jobs, monitoring, predict
 from stage5_api.api.validation import validation_error_handler
 from stage5_api.core.config import Settings, get_settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     for module in (predict, health, jobs, monitoring):
         app.include_router(module.router)
+    install_openapi(app, state.models)
     # innermost first: the fast path still runs inside the body limit and the metrics
     route = next(r for r in app.router.routes if getattr(r, "path", None) == "/predict")
     app.add_middleware(PredictFastPath, service=state, route=route)

@@ -32,7 +32,11 @@ class PredictionRequest(BaseModel):
 
     features: list[float] = Field(min_length=1, max_length=10_000)
     model_version: str | None = Field(
-        None, min_length=1, max_length=64, description=MODEL_VERSION_HELP
+        None,
+        min_length=1,
+        max_length=64,
+        description=MODEL_VERSION_HELP,
+        examples=["champion", "latest", "1"],
     )
 
     @field_validator("features")

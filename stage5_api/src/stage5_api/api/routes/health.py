@@ -21,7 +21,11 @@ async def health_check() -> HealthPublic:
     return HealthPublic()
 
 
-@router.get("/ready", response_model=ReadinessPublic)
+@router.get(
+    "/ready",
+    response_model=ReadinessPublic,
+    responses={503: {"model": ReadinessPublic, "description": "not ready: no model loaded yet"}},
+)
 async def readiness(service: ServiceDep, response: Response) -> ReadinessPublic:
     """503 until the model is loaded; Redis down means ready but degraded (the cache is skipped)."""
     redis = "disabled"

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, HTTPException, status
 
 from stage5_api.api.deps import ApiKeyDep, ServiceDep
+from stage5_api.api.openapi import errors
 from stage5_api.errors import JobLimitError, ModelNotFound, RegistryUnavailable, UnsafePathError
 from stage5_api.models import BatchJobCreated, BatchJobPublic, BatchPredictRequest
 from stage5_api.services.paths import confine_path
@@ -15,27 +16,12 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["batch jobs"], dependencies=[ApiKeyDep])
 
-_ERRORS: dict[int | str, dict[str, str]] = {
-    400: {
-        "description": "file_path is absolute, has '..', leaves the data directory or holds "
-        "characters no file name can (NUL, control characters)"
-    },
-    401: {"description": "missing or wrong X-API-Key header"},
-    404: {"description": "unknown model_version"},
-    413: {
-        "description": "request body over STAGE5_MAX_BODY_BYTES, or input file over "
-        "STAGE5_JOB_MAX_INPUT_BYTES"
-    },
-    429: {"description": "STAGE5_JOB_MAX_CONCURRENT jobs already running; see Retry-After"},
-    503: {"description": "the model registry did not answer"},
-}
-
 
 @router.post(
     "/batch-predict",
     response_model=BatchJobCreated,
     status_code=202,
-    responses={k: v for k, v in _ERRORS.items()},
+    responses=errors(400, 401, 404, 413, 429, 503),
 )
 async def batch_predict(body: BatchPredictRequest, service: ServiceDep) -> BatchJobCreated:
     """Start scoring a CSV/Parquet file under the data directory; poll the returned URL.
@@ -65,7 +51,7 @@ async def batch_predict(body: BatchPredictRequest, service: ServiceDep) -> Batch
 @router.get(
     "/jobs/{job_id}",
     response_model=BatchJobPublic,
-    responses={401: _ERRORS[401], 404: {"description": "no such job (or it was cleaned up)"}},
+    responses=errors(401, 404),
 )
 async def read_job(job_id: str, service: ServiceDep) -> BatchJobPublic:
     """Status, progress and output location of a job."""

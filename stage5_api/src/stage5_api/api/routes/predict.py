@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Response, status
 
 from stage5_api.api.deps import ServiceDep
+from stage5_api.api.openapi import errors
 from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded, RegistryUnavailable
 from stage5_api.models import PredictionRequest, PredictionResponse
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["predictions"])
 @router.post(
     "/predict",
     response_model=PredictionResponse,
-    responses={404: {"description": "unknown model_version"}, 503: {"description": "overloaded"}},
+    responses=errors(404, 413, 503),
 )
 async def predict(request: PredictionRequest, service: ServiceDep) -> Response:
     """Predict one row; 422 for a wrong feature count, 503 + Retry-After when overloaded."""
