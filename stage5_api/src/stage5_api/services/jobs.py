@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-import psutil
 
 from stage5_api.errors import BatchInputError, JobLimitError, Stage5Error
 from stage5_api.models import BatchJobPublic, JobStatus, OutputFormat
@@ -51,10 +50,26 @@ def _write_atomic_bytes(path: Path, data: bytes) -> None:
 
 
 def _process_started(pid: int) -> float | None:
+    """When ``pid`` started (clock ticks since boot, from /proc), or None if it does not exist.
+
+    A pid alone is not an identity: after a restart the number can belong to a new process.
+    Without /proc (not Linux) only existence is checked (0.0).
+    """
     try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return float(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+    except FileNotFoundError:
+        if Path("/proc/self/stat").exists():
+            return None
+    except (OSError, ValueError, IndexError):
         return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return 0.0
 
 
 class JobRecord(BatchJobPublic):
@@ -87,7 +102,7 @@ class JobRecord(BatchJobPublic):
         if self.owner_host != _HOST or not self.owner_pid:
             return False
         started = _process_started(self.owner_pid)
-        return started is None or abs(started - self.owner_started) > 0.01
+        return started is None or started != self.owner_started
 
 
 def scrub_paths(message: str, data_dir: Path) -> str:
