@@ -11,7 +11,7 @@ for our reference the repo's) and by running what can run here:
   200) — tests that are skipped, that fail, or that never touch the service do not count;
 * **the Dockerfile** (:mod:`stage5_grading.dockerfile`): hadolint finds no error, the image
   does not run as root, its command is not a ``--reload`` development server, and it serves
-  predictions when run here (the image itself is not built on this machine);
+  predictions when run here (the image itself is built and run by the container criterion);
 * **the manifests** (:mod:`stage5_grading.manifests`): strict Kubernetes schemas, selectors
   that select, ports that match, probes on paths the running app answers with 200.
 """
@@ -371,7 +371,7 @@ def probe_cicd(ctx: GradeContext) -> Measurement:
         ("; ".join(f.problems) + ". " if f.problems else "")
         + f"Judged {whose}: "
         + "; ".join(f.facts)
-        + ". The image itself is not built on this machine."
+        + ". The image itself is built and run by the container criterion."
     )
     details = {"problems": f.problems, "facts": f.facts, "unjudged": f.unjudged}
     if f.unjudged and not f.problems:
