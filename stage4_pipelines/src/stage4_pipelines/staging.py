@@ -22,7 +22,6 @@ import io
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import pandas as pd
 
+import opskit.files as files
 from stage4_pipelines.errors import ConfigError
 
 __all__ = ["read_staged", "stage_tables", "staging_target", "write_text_atomic"]
@@ -40,17 +40,7 @@ _DONE = "_SUCCESS"
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file and a rename (readers never see half)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; reports are meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.write_text_atomic(path, text, make_parents=True)
 
 
 def staging_target(staging_url: str | None, staging_dir: Path, day: str) -> str | Path:
