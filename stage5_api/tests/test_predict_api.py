@@ -155,3 +155,29 @@ def test_unknown_bundled_kind_names_the_choices() -> None:
 
     with pytest.raises(ValueError, match="logreg, forest"):
         train_bundled_model("tree")
+
+
+async def test_the_fast_path_and_the_plain_route_answer_alike(make_settings, app_client) -> None:
+    """STAGE5_PREDICT_FAST_PATH on or off: the same status and body for every kind of request."""
+    requests = [
+        {"features": ROW},
+        {"features": ROW, "model_version": "champion"},
+        {"features": [1.0, 2.0]},
+        {"features": ROW, "model_version": "42"},
+        {"features": "x"},
+    ]
+    answers: dict[bool, list[tuple[int, object]]] = {}
+    for fast in (True, False):
+        app = create_app(make_settings(predict_fast_path=fast))
+        has_fast_path = any(m.cls.__name__ == "PredictFastPath" for m in app.user_middleware)
+        assert has_fast_path is fast
+        answers[fast] = []
+        async for c in app_client(app):
+            for body in requests:
+                response = await c.post("/predict", json=body)
+                data = response.json()
+                if isinstance(data, dict):
+                    data.pop("processing_time_ms", None)
+                answers[fast].append((response.status_code, data))
+    assert answers[True] == answers[False]
+    assert [code for code, _ in answers[True]] == [200, 200, 422, 404, 422]

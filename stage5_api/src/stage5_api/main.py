@@ -45,8 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_openapi(app, state.models)
     # innermost first: the fast path still runs inside the body limit and the metrics
-    route = next(r for r in app.router.routes if getattr(r, "path", None) == "/predict")
-    app.add_middleware(PredictFastPath, service=state, route=route)
+    if settings.predict_fast_path:
+        route = next(r for r in app.router.routes if getattr(r, "path", None) == "/predict")
+        app.add_middleware(PredictFastPath, service=state, route=route)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     return app

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     )
     max_queue_depth: int = Field(default=2000, ge=1, description="queued requests before 503")
     retry_after_s: int = Field(default=1, ge=1, description="Retry-After sent with a 503")
+    predict_fast_path: bool = Field(
+        default=True,
+        description="answer well-formed /predict requests in plain ASGI before FastAPI "
+        "(middleware/predict_fast_path.py); false = the FastAPI route answers everything",
+    )
     # garbage collector (services/gc_tuning.py: full collections stalled every request in flight)
     gc_freeze: bool = Field(
         default=True, description="gc.freeze() once the model is loaded (start-up objects)"

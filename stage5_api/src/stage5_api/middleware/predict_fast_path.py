@@ -3,25 +3,25 @@
 Measured with py-spy under wrk: FastAPI's routing, dependency solving, exit stacks and body
 parsing cost more CPU per request than the model call batching saves, so the hot path is
 handled here and everything else (bad JSON, 422s, unknown versions) is replayed to the
-FastAPI route, which stays the single source of truth for errors and the OpenAPI docs.
+FastAPI route, which stays the single source of truth for errors and the OpenAPI docs. Both
+build their answers with ``api/predict_answers.py``. ``STAGE5_PREDICT_FAST_PATH=false`` leaves
+it out, so the plain route answers everything (``bench/fast_path.py`` measures the two).
 """
 
 from __future__ import annotations
 
 import time
 
-import orjson
 from pydantic import ValidationError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from stage5_api.api.predict_answers import OVERLOADED_BODY, overloaded_headers, prediction_body
 from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded, RegistryUnavailable
 from stage5_api.models import PredictionRequest
 from stage5_api.services.runtime import ServiceState
 
 __all__ = ["PredictFastPath"]
-
-_OVERLOADED = b'{"detail":"overloaded: retry later"}'
 
 
 class PredictFastPath:
@@ -57,18 +57,10 @@ class PredictFastPath:
             result = await self.service.batcher.submit(model, request.features)
         except Overloaded as exc:
             self.service.metrics.errors.labels("overloaded").inc()
-            retry = str(exc.retry_after_s).encode()
-            await _send_json(send, 503, _OVERLOADED, [(b"retry-after", retry)])
+            extra = [(k.lower().encode(), v.encode()) for k, v in overloaded_headers(exc).items()]
+            await _send_json(send, 503, OVERLOADED_BODY, extra)
             return
-        payload = orjson.dumps(
-            {
-                "prediction": result.prediction,
-                "confidence": result.confidence,
-                "model_version": model.version,
-                "processing_time_ms": (time.perf_counter() - started) * 1000,
-            }
-        )
-        await _send_json(send, 200, payload, [])
+        await _send_json(send, 200, prediction_body(result, model.version, started), [])
 
 
 def _is_json(scope: Scope) -> bool:

@@ -1,14 +1,20 @@
-"""``POST /predict``: one row through the micro-batcher (and the Redis cache)."""
+"""``POST /predict``: one row through the micro-batcher (and the Redis cache).
+
+This route is the whole of ``/predict`` in plain FastAPI. With ``STAGE5_PREDICT_FAST_PATH``
+on (the default), well-formed requests are answered before FastAPI by
+``middleware/predict_fast_path.py`` with the same answers (``api/predict_answers.py``), and
+everything else still comes here; ``bench/fast_path.py`` measures both.
+"""
 
 from __future__ import annotations
 
 import time
 
-import orjson
 from fastapi import APIRouter, HTTPException, Response, status
 
 from stage5_api.api.deps import ServiceDep
 from stage5_api.api.openapi import errors
+from stage5_api.api.predict_answers import OVERLOADED_BODY, overloaded_headers, prediction_body
 from stage5_api.errors import FeatureCountError, ModelNotFound, Overloaded, RegistryUnavailable
 from stage5_api.models import PredictionRequest, PredictionResponse
 
@@ -38,11 +44,12 @@ async def predict(request: PredictionRequest, service: ServiceDep) -> Response:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from exc
     except Overloaded as exc:
         service.metrics.errors.labels("overloaded").inc()
-        raise HTTPException(
+        return Response(
+            OVERLOADED_BODY,
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="overloaded: retry later",
-            headers={"Retry-After": str(exc.retry_after_s)},
-        ) from exc
+            headers=overloaded_headers(exc),
+            media_type="application/json",
+        )
     except RegistryUnavailable as exc:
         service.metrics.errors.labels("registry").inc()
         raise HTTPException(
@@ -50,10 +57,4 @@ async def predict(request: PredictionRequest, service: ServiceDep) -> Response:
             detail=str(exc),
             headers={"Retry-After": str(service.settings.retry_after_s)},
         ) from exc
-    body = {
-        "prediction": result.prediction,
-        "confidence": result.confidence,
-        "model_version": model.version,
-        "processing_time_ms": (time.perf_counter() - started) * 1000,
-    }
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(prediction_body(result, model.version, started), media_type="application/json")
