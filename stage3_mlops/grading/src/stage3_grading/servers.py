@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port, stop_tree, wait_until_answers
+from opskit.processes import ProcessStartError, free_port, stop_tree, wait_until_answers
 
 __all__ = ["MlflowProcess", "ServerStartError", "model_server", "tracking_server"]
 
@@ -112,8 +111,11 @@ def tracking_server(folder: Path, *, host: str = "127.0.0.1") -> MlflowProcess:
         "--workers",
         "1",
     ]
+    # MLflow's server-side job runner (a runner and 7 huey consumers, ~2 GB) serves nothing the
+    # grader asks; the product's server turns it off the same way
+    env = _env({"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
     return MlflowProcess(
-        args, url=f"http://{host}:{port}", probe="/health", log=folder / "server.log", env=_env()
+        args, url=f"http://{host}:{port}", probe="/health", log=folder / "server.log", env=env
     )
 
 
