@@ -44,7 +44,13 @@ def _wait_in_flight(url: str, n: int) -> None:
 
 
 def test_live_server_counts_every_request_and_drains(tmp_path: Path) -> None:
-    env = {"STAGE5_REDIS_URL": "redis://127.0.0.1:1/0", "STAGE5_BATCH_MAX_WAIT_MS": "2000"}
+    # an earlier test's mlflow.set_tracking_uri leaves MLFLOW_TRACKING_URI in os.environ, which
+    # the server would inherit: empty = the bundled model
+    env = {
+        "STAGE5_REDIS_URL": "redis://127.0.0.1:1/0",
+        "STAGE5_BATCH_MAX_WAIT_MS": "2000",
+        "MLFLOW_TRACKING_URI": "",
+    }
     server = UvicornServer(
         AppTarget("stage5_api.main:app"),
         workers=2,
