@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,13 +21,18 @@ ROW = [0.2] * 10
 
 
 @pytest.fixture(scope="module")
-def registry_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A registry holding two versions of one model; alias ``champion`` on version 1."""
+def registry_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry holding two versions of one model; alias ``champion`` on version 1.
+
+    ``mlflow.set_tracking_uri`` also writes ``MLFLOW_TRACKING_URI`` into ``os.environ``; it is
+    put back afterwards so later tests (and the servers they start) do not inherit it.
+    """
     import mlflow
     from mlflow import MlflowClient
 
     root: Path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{root / 'mlflow.db'}"
+    saved = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     experiment = mlflow.create_experiment("stage5-tests", artifact_location=str(root / "artifacts"))
@@ -34,7 +41,12 @@ def registry_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
         with mlflow.start_run(experiment_id=experiment):
             mlflow.sklearn.log_model(estimator.fit(x, y), name="model", registered_model_name=MODEL)
     MlflowClient(uri).set_registered_model_alias(MODEL, "champion", "1")
-    return uri
+    yield uri
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 async def test_versions_and_aliases_resolve(make_settings, app_client, registry_uri) -> None:
