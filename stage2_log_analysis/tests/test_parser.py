@@ -61,6 +61,29 @@ def test_parse_block_types_fields_and_converts_offsets_to_utc():
     assert garbled["method"] is None and garbled["status"] == 400
 
 
+#: Formats real servers write by default that are "combined" with something around it.
+SERVER_VARIANTS = [
+    # Nginx's default ``main`` format: combined plus "$http_x_forwarded_for"
+    b'203.0.113.10 - - [10/Oct/2026:13:56:00 +0000] "GET /x HTTP/1.1" 200 612 "-" '
+    b'"curl/8.5" "10.0.0.1, 10.0.0.2"\n',
+    # main plus $request_time and a key=value field after it
+    b'203.0.113.11 - - [10/Oct/2026:13:56:01 +0000] "GET /y HTTP/1.1" 502 0 "-" "UA" "-" '
+    b"0.004 upstream=10.0.0.9:8080\n",
+    # Apache's vhost_combined: "host:port" before the client
+    b'shop.example.com:443 203.0.113.12 - - [10/Oct/2026:13:56:02 +0000] "GET /z HTTP/1.1" '
+    b'304 - "-" "Mozilla/5.0"\n',
+]
+
+
+def test_parse_block_reads_nginx_main_and_apache_vhost_variants():
+    block = parse_block(b"".join(SERVER_VARIANTS) + BROKEN[0])
+    assert (block.lines, block.parsed) == (4, 3)  # the unclosed quote is still refused
+    frame = block.frame
+    assert frame["ip"].to_list() == ["203.0.113.10", "203.0.113.11", "203.0.113.12"]
+    assert frame["path"].to_list() == ["/x", "/y", "/z"]
+    assert frame["status"].to_list() == [200, 502, 304]
+
+
 def test_parse_block_counts_a_last_line_without_newline():
     block = parse_block(GOOD + GOOD.rstrip(b"\n"))
     assert (block.lines, block.parsed) == (2, 2)
