@@ -43,7 +43,7 @@ CLF_VALID = (
     + r'|[^\s"]+))*'  # trailing fields: "referer" "user agent" "x-forwarded-for" 0.123 ...
     + r"\s*$"
 )
-CLF_HEAD = r'^' + _VHOST + r'(\S+) \S+ \S+ \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
+CLF_HEAD = r"^" + _VHOST + r'(\S+) \S+ \S+ \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
 CLF_REQUEST_TIME = r'" (\d+(?:\.\d+)?)\s*$'
 CLF_TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
 
