@@ -22,6 +22,7 @@ from gradekit.errors import ImplementationNotFound
 from gradekit.isolation import ProbeSpec
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import STAGES, GradeContext, StageInfo
+from opskit.files import write_text_atomic
 
 __all__ = ["describe_exception", "main", "probe_import"]
 
@@ -130,9 +131,7 @@ def _resolve(target: str) -> Callable[..., Any]:
 
 def _write(path: Path, measurement: Measurement) -> None:
     payload = json.dumps(measurement.model_dump(mode="python"), default=str)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(payload, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, payload)
 
 
 if __name__ == "__main__":

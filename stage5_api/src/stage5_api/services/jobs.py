@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from opskit.files import atomic_path, write_bytes_atomic
 from stage5_api.errors import BatchInputError, JobLimitError, Stage5Error
 from stage5_api.models import BatchJobPublic, JobStatus, OutputFormat
 
@@ -35,18 +35,6 @@ __all__ = ["JobRecord", "JobStore", "read_features", "scrub_paths", "write_outpu
 
 _ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
 _HOST = socket.gethostname()
-
-
-def _write_atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _process_started(pid: int) -> float | None:
@@ -151,12 +139,12 @@ def read_features(path: Path, n_features: int | None, max_rows: int | None = Non
 
 
 def write_output(frame: pd.DataFrame, path: Path, fmt: OutputFormat) -> None:
-    """Write the predictions atomically as Parquet or CSV."""
-    if fmt is OutputFormat.CSV:
-        data = frame.to_csv(index=False).encode()
-    else:
-        data = frame.to_parquet(index=False)
-    _write_atomic_bytes(path, data)
+    """Write the predictions atomically as Parquet or CSV (temp file, then rename)."""
+    with atomic_path(path, make_parents=True) as tmp:
+        if fmt is OutputFormat.CSV:
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
 
 
 class JobStore:
@@ -196,7 +184,9 @@ class JobStore:
 
     def save(self, job: JobRecord) -> None:
         """Persist a job's state (atomic rename: readers never see half a file)."""
-        _write_atomic_bytes(self._status_path(job.job_id), job.model_dump_json().encode())
+        write_bytes_atomic(
+            self._status_path(job.job_id), job.model_dump_json().encode(), make_parents=True
+        )
 
     def _load(self, path: Path) -> JobRecord | None:
         try:
@@ -262,7 +252,7 @@ class JobStore:
         path.unlink(missing_ok=True)
 
     def _delete_stale_temporaries(self, now: float) -> None:
-        """Temp files a killed writer left (``.<name>.<random>.tmp``), once past retention."""
+        """Temp files a killed writer left (``.<name>.<pid>.<random>.tmp``), once past retention."""
         for folder in (self.jobs_dir, self.outputs_dir):
             for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
                 try:
