@@ -2,7 +2,7 @@
 
 The graded code runs in child processes (``probes.py``, ``live.py``) with a time limit per
 check; the verdicts are given here, in the grader's process, from what the children measured
-(``checks.py``). The logs are generated with ground truth (``logs.py``); the Dask criterion
+(``verdict_*.py``, one per criterion). The logs are generated with ground truth (``logs.py``); the Dask criterion
 runs the code on a cluster the grader starts and reads its task stream (``cluster.py``).
 
 Imports are lazy (PEP 562): the grader's cluster process and its Dask workers import this
@@ -32,14 +32,12 @@ _EXPORTS = {"CRITERIA": "stage2_grading.criteria", "run_probe": "stage2_grading.
 def build_checks(ctx: GradeContext) -> list[Check]:
     """The four criteria, measured on logs generated for this run (options: see Session)."""
     from gradekit.runner import Check
-    from stage2_grading.checks import (
-        measure_accuracy,
-        measure_dask,
-        measure_memory,
-        measure_streaming,
-    )
     from stage2_grading.criteria import criteria_for
     from stage2_grading.session import Session
+    from stage2_grading.verdict_accuracy import measure_accuracy
+    from stage2_grading.verdict_dask import measure_dask
+    from stage2_grading.verdict_memory import measure_memory
+    from stage2_grading.verdict_streaming import measure_streaming
 
     s = Session(ctx)
     crit = criteria_for(s.size_text)

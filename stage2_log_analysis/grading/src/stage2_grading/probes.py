@@ -1,6 +1,6 @@
 """Probes that run the graded code, each in a child process (``ctx.isolated``) with a time limit.
 
-Each returns raw figures in a Measurement's ``details``; the criteria (``checks.py``, in the
+Each returns raw figures in a Measurement's ``details``; the criteria (``verdict_*.py``, in the
 grader's own process) judge them. A wrong shape is the graded code's failure, said in words
 (``ShapeError``); any other exception is reported by gradekit with the graded code's frames.
 """
