@@ -6,6 +6,7 @@
     report = DataValidator("rules.yaml").validate_dataset(df)
 """
 
+from stage1_validation.chunks import CsvDialect
 from stage1_validation.config import (
     ConfigLimits,
     ValidationConfig,
@@ -54,6 +55,7 @@ __all__ = [
     "ConfigError",
     "ConfigFileError",
     "ConfigLimits",
+    "CsvDialect",
     "DataFileError",
     "DataQualityError",
     "DataValidationError",

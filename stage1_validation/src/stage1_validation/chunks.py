@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +18,74 @@ import pyarrow.parquet as pq
 
 from stage1_validation.errors import DataFileError
 
-__all__ = ["count_rows", "data_format", "first_bad_utf8", "iter_chunks", "read_data"]
+__all__ = [
+    "CsvDialect",
+    "count_rows",
+    "data_format",
+    "detect_separator",
+    "first_bad_utf8",
+    "iter_chunks",
+    "read_data",
+]
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+#: Separators a CSV export uses in practice: Excel in much of Europe writes ``;``, databases
+#: and spreadsheets export tab-separated text, some tools use ``|``.
+SEPARATORS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How to read a CSV file: its separator (None: detected from the header) and encoding.
+
+    ``utf-8-sig`` reads UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8").
+    Korean Excel saves "CSV" as ``cp949``; Western European tools often as ``latin-1``.
+    """
+
+    sep: str | None = None
+    encoding: str = "utf-8-sig"
+
+
+def detect_separator(path: Path, encoding: str = "utf-8-sig") -> str:
+    """The separator that occurs most often in the header line outside quotes (``,`` if none).
+
+    Why the header: it is the one line every CSV has, and column names rarely contain a
+    separator. A ``.tsv`` file is tab-separated whatever its header says.
+    """
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16).split(b"\n", 1)[0]
+    header = head.decode(encoding, errors="replace")
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(SEPARATORS, key=lambda sep: counts[sep])  # ties keep the first: ","
+    return best if counts[best] else ","
+
+
+def _read_options(path: Path, dialect: CsvDialect | None) -> tuple[str, str]:
+    """``(separator, encoding)`` to read ``path`` with; bad options are a DataFileError."""
+    dialect = dialect or CsvDialect()
+    try:
+        codecs.lookup(dialect.encoding)
+    except LookupError:
+        raise DataFileError(
+            path,
+            f"unknown encoding {dialect.encoding!r}",
+            "name a Python codec such as utf-8, cp949 or latin-1",
+        ) from None
+    if dialect.sep is not None and len(dialect.sep) != 1:
+        raise DataFileError(
+            path, f"separator {dialect.sep!r} is not one character", "use one of , ; | or \\t"
+        )
+    sep = dialect.sep if dialect.sep is not None else detect_separator(path, dialect.encoding)
+    return sep, dialect.encoding
 
 
 def data_format(path: str | os.PathLike[str]) -> str:
@@ -39,7 +105,7 @@ def _check_file(path: Path) -> None:
 
 
 def iter_chunks(
-    path: str | os.PathLike[str], chunk_size: int = 250_000
+    path: str | os.PathLike[str], chunk_size: int = 250_000, dialect: CsvDialect | None = None
 ) -> Generator[pd.DataFrame, None, None]:
     """Yield chunks of at most ``chunk_size`` rows; the file is closed when the loop ends or fails.
 
@@ -52,7 +118,7 @@ def iter_chunks(
     kind = data_format(path)
     _check_file(path)
     if kind == "csv":
-        yield from _csv_chunks(path, chunk_size)
+        yield from _csv_chunks(path, chunk_size, dialect)
     else:
         yield from _parquet_chunks(path, chunk_size)
 
@@ -84,25 +150,35 @@ def first_bad_utf8(path: Path, block_size: int = 1 << 20) -> tuple[int, int, str
     return None
 
 
-def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DataFileError:
+_ENCODING_FIX = (
+    "save the file as UTF-8, or name its encoding (--encoding cp949 for a Korean Excel "
+    "export, latin-1 for many Western European ones)"
+)
+
+
+def _not_decodable(path: Path, exc: UnicodeDecodeError, encoding: str) -> DataFileError:
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        return DataFileError(
+            path, f"not {encoding} ({exc.reason})", "check the --encoding given for it"
+        )
     found = first_bad_utf8(path)
     where = (
         f"{found[2]} at byte {found[0]:,}, line {found[1]:,}"
         if found
         else f"{exc.reason} in a block the reader decoded"
     )
-    return DataFileError(path, f"not UTF-8 ({where})", "save the file as UTF-8")
+    return DataFileError(path, f"not UTF-8 ({where})", _ENCODING_FIX)
 
 
-def _csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+def _csv_chunks(path: Path, chunk_size: int, dialect: CsvDialect | None) -> Iterator[pd.DataFrame]:
+    sep, encoding = _read_options(path, dialect)
     try:
         # The reader is a context manager: leaving the block (normally, by an exception in a
         # chunk, or because the caller stopped iterating) closes the file handle.
-        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
-        with pd.read_csv(path, chunksize=chunk_size, encoding="utf-8-sig") as reader:
+        with pd.read_csv(path, chunksize=chunk_size, sep=sep, encoding=encoding) as reader:
             yield from reader
     except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
+        raise _not_decodable(path, exc, encoding) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(path, "no columns to parse", "a CSV needs a header line") from exc
     except pd.errors.ParserError as exc:
@@ -122,7 +198,7 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         raise DataFileError(path, f"unreadable Parquet: {exc}") from exc
 
 
-def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_data(path: str | os.PathLike[str], dialect: CsvDialect | None = None) -> pd.DataFrame:
     """Read the whole file into one DataFrame (for files that fit in memory)."""
     path = Path(path)
     kind = data_format(path)
@@ -133,10 +209,11 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
             return frame
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataFileError(path, f"unreadable Parquet: {exc}") from exc
+    sep, encoding = _read_options(path, dialect)
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        return pd.read_csv(path, sep=sep, encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
+        raise _not_decodable(path, exc, encoding) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(path, "no columns to parse", "a CSV needs a header line") from exc
     except pd.errors.ParserError as exc:

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from stage1_validation.chunks import CsvDialect
 from stage1_validation.errors import DataQualityError, OutputPathError
 from stage1_validation.large import process_large_dataset
 from stage1_validation.rules import available_rules, get_rule_class
@@ -58,6 +59,13 @@ def validate(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="rows per chunk (bounds memory)")
     ] = 250_000,
+    sep: Annotated[
+        str | None,
+        typer.Option("--sep", help="CSV separator, e.g. ';' or '\\t' (default: from the header)"),
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="CSV encoding, e.g. cp949 or latin-1")
+    ] = "utf-8-sig",
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Validate DATA against RULES; exit 1 when an error-severity rule fails."""
@@ -69,6 +77,7 @@ def validate(
             report_path=report,
             quarantine_dir=quarantine,
             progress=progress,
+            csv_dialect=CsvDialect(sep=_unescape(sep), encoding=encoding),
         )
     except DataQualityError as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
@@ -78,6 +87,11 @@ def validate(
     if report is not None:
         console.print(f"report written to {report}")
     raise typer.Exit(0 if result["passed"] else EXIT_FAILED)
+
+
+def _unescape(sep: str | None) -> str | None:
+    """``\\t`` typed on a command line (a backslash and a t) means a tab."""
+    return "\t" if sep in ("\\t", "tab") else sep
 
 
 def rules() -> None:

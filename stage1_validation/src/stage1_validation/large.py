@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from stage1_validation.chunks import count_rows, data_format, iter_chunks
+from stage1_validation.chunks import CsvDialect, count_rows, data_format, iter_chunks
 from stage1_validation.errors import DataFileError, DataValidationError
 from stage1_validation.monitor import performance_monitor
 from stage1_validation.output_paths import check_quarantine_dir, check_report_path
@@ -54,6 +54,7 @@ def process_large_dataset(
     quarantine_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
     raise_on_error: bool = False,
+    csv_dialect: CsvDialect | None = None,
 ) -> dict[str, Any]:
     """Validate ``file_path`` in chunks of ``chunk_size`` rows and return one merged report.
 
@@ -64,7 +65,8 @@ def process_large_dataset(
 
     Output paths are checked before any row is read: an unwritable or missing folder raises
     OutputPathError at once (parent folders are never created), as does a disk that fills up
-    while writing; nothing half-written is left either way.
+    while writing; nothing half-written is left either way. ``csv_dialect`` names a CSV's
+    separator and encoding (by default: detected from the header, UTF-8).
     """
     path = Path(file_path)
     if report_path is not None:
@@ -75,7 +77,7 @@ def process_large_dataset(
         check_quarantine_dir(quarantine_dir)
     # closing(): a generator suspended inside its `with` keeps the file open until it is
     # closed; if validation raises between chunks, this closes it at once, not at GC time.
-    with closing(iter_chunks(path, chunk_size)) as chunks:
+    with closing(iter_chunks(path, chunk_size, csv_dialect)) as chunks:
         first = next(chunks, None)
         if first is None or first.empty:
             raise DataFileError(
@@ -88,7 +90,10 @@ def process_large_dataset(
         quarantine = QuarantineWriter(quarantine_dir, data_format(path))
         failing = unique_failures(accumulators)
         rules_list = validator.validation_rules
-        with quarantine.open() as writer, closing(iter_chunks(path, chunk_size)) as again:
+        with (
+            quarantine.open() as writer,
+            closing(iter_chunks(path, chunk_size, csv_dialect)) as again,
+        ):
             for chunk in _progress(again, path, "quarantine", progress):
                 reasons = row_reasons(rules_list, chunk, failing)
                 bad = reasons != ""
