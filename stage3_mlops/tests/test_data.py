@@ -122,7 +122,9 @@ def test_ratings_loader_given_u_item_points_to_the_titles_loader(tmp_path) -> No
 def test_other_movielens_files_get_a_clear_error(tmp_path, name: str) -> None:
     path = tmp_path / name
     path.write_text("1|24|M|technician|85711\n")
-    with pytest.raises(DataError, match=rf"{name}: expected u.data or ratings.csv for ratings"):
+    with pytest.raises(
+        DataError, match=rf"{name}: expected u.data or ratings.dat or ratings.csv for ratings"
+    ):
         load_movielens(path)
 
 
@@ -131,3 +133,22 @@ def test_u_data_in_another_layout_is_a_clear_error(tmp_path) -> None:
     path.write_text("1|24|M|technician|85711\n")
     with pytest.raises(DataError, match="not in the MovieLens ratings layout"):
         load_movielens(path)
+
+
+def test_load_movielens_ml1m_dat_files(tmp_path) -> None:
+    """ML-1M/10M: ``::``-separated ratings, Latin-1 titles that hold colons."""
+    (tmp_path / "ratings.dat").write_text("1::1193::5::978300760\n1::661::3::978302109\n")
+    (tmp_path / "movies.dat").write_bytes(
+        "1::Toy Story (1995)::Animation|Children's|Comedy\n"
+        "2::Star Wars: Episode IV - A New Hope (1977)::Action\n"
+        "3::Misérables, Les (1995)::Drama\n".encode("latin-1")
+    )
+    frame = load_movielens(tmp_path, min_rating=4)
+    assert frame[["user_id", "item_id", "rating"]].values.tolist() == [[1, 1193, 5.0]]
+    assert frame["timestamp"].iloc[0] == pd.Timestamp(978300760, unit="s")
+    items = load_movielens_items(tmp_path)
+    assert items["item_id"].tolist() == [1, 2, 3]
+    assert items["title"].tolist()[1:] == [
+        "Star Wars: Episode IV - A New Hope (1977)",
+        "Misérables, Les (1995)",
+    ]

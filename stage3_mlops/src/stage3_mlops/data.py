@@ -157,15 +157,22 @@ def _apply_drift(
 
 
 def load_movielens(path: str | Path, *, min_rating: float | None = None) -> pd.DataFrame:
-    """Read MovieLens ``u.data`` (ML-100K) or ``ratings.csv`` (ML-latest/25M) from a local path.
+    """Read MovieLens ratings from a local path: ``u.data`` (ML-100K), ``ratings.dat``
+    (ML-1M/10M, ``::``-separated) or ``ratings.csv`` (ML-latest/20M/25M).
 
     ``min_rating`` keeps only ratings at or above it (e.g. 4 for "liked" as implicit positives).
     Nothing is downloaded: pass the file you have (or its folder). Titles are in another file:
     see :func:`load_movielens_items`.
     """
-    file = _movielens_file(path, ("u.data", "ratings.csv"), what="ratings")
+    file = _movielens_file(path, ("u.data", "ratings.dat", "ratings.csv"), what="ratings")
     if file.name == "u.data":
         raw = pd.read_csv(file, sep="\t", names=["user_id", "item_id", "rating", "timestamp"])
+    elif file.suffix == ".dat":
+        # "1::1193::5::978300760": split on ":" with the fast C reader and keep every other
+        # field (a two-character separator would need pandas' slow Python engine)
+        raw = pd.read_csv(file, sep=":", header=None, usecols=[0, 2, 4, 6], engine="c").set_axis(
+            ["user_id", "item_id", "rating", "timestamp"], axis=1
+        )
     else:
         raw = pd.read_csv(file).rename(
             columns={"userId": "user_id", "movieId": "item_id", "rating": "rating"}
@@ -193,11 +200,12 @@ def load_movielens(path: str | Path, *, min_rating: float | None = None) -> pd.D
 
 
 def load_movielens_items(path: str | Path) -> pd.DataFrame:
-    """Movie titles: ``u.item`` (ML-100K, Latin-1, ``|``-separated) or ``movies.csv`` (UTF-8).
+    """Movie titles: ``u.item`` (ML-100K, Latin-1, ``|``), ``movies.dat`` (ML-1M/10M, ``::``)
+    or ``movies.csv`` (UTF-8).
 
     Returns ``item_id`` (int64), ``title`` and ``genres`` (``|``-joined genre names).
     """
-    file = _movielens_file(path, ("u.item", "movies.csv"), what="titles")
+    file = _movielens_file(path, ("u.item", "movies.dat", "movies.csv"), what="titles")
     if file.name == "u.item":
         # ML-100K's u.item is Latin-1 (e.g. "Misérables, Les (1995)"): UTF-8 fails on it
         raw = pd.read_csv(
@@ -211,6 +219,8 @@ def load_movielens_items(path: str | Path) -> pd.DataFrame:
             for row in flags.to_numpy()
         ]
         frame = pd.DataFrame({"item_id": raw[0], "title": raw[1], "genres": genres})
+    elif file.suffix == ".dat":
+        frame = _read_movies_dat(file)
     else:
         frame = pd.read_csv(file).rename(columns={"movieId": "item_id"})
         if not {"item_id", "title"} <= set(frame.columns):
@@ -221,6 +231,21 @@ def load_movielens_items(path: str | Path) -> pd.DataFrame:
     except (ValueError, TypeError) as exc:
         raise DataError(f"{file}: item ids must be integers: {exc}") from None
     return frame.reset_index(drop=True)
+
+
+def _read_movies_dat(file: Path) -> pd.DataFrame:
+    """``1::Toy Story (1995)::Animation|Children's|Comedy``; titles hold ":" so split twice.
+
+    ML-1M's file is Latin-1, ML-10M's UTF-8: UTF-8 is tried first.
+    """
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = file.read_text(encoding="latin-1")
+    rows = [line.split("::") for line in text.splitlines() if line.strip()]
+    if not rows or any(len(row) != 3 for row in rows):
+        raise DataError(f"{file}: not in the movies.dat layout (id::title::genres on each line)")
+    return pd.DataFrame(rows, columns=["item_id", "title", "genres"])
 
 
 _ML100K_GENRES = [
@@ -258,7 +283,7 @@ def _movielens_file(path: str | Path, names: tuple[str, ...], *, what: str) -> P
         raise DataError(
             f"MovieLens file {file} does not exist; download it yourself and pass its path"
         )
-    title_files = ("u.item", "movies.csv", "tags.csv", "links.csv")
+    title_files = ("u.item", "movies.csv", "movies.dat", "tags.csv", "links.csv")
     if file.name in names or (
         what == "ratings" and file.suffix == ".csv" and file.name not in title_files
     ):
@@ -266,6 +291,8 @@ def _movielens_file(path: str | Path, names: tuple[str, ...], *, what: str) -> P
     hint = {
         "u.item": "u.item holds titles: read it with load_movielens_items()",
         "movies.csv": "movies.csv holds titles: read it with load_movielens_items()",
+        "movies.dat": "movies.dat holds titles: read it with load_movielens_items()",
+        "ratings.dat": "ratings.dat holds ratings: read it with load_movielens()",
         "u.data": "u.data holds ratings: read it with load_movielens()",
         "ratings.csv": "ratings.csv holds ratings: read it with load_movielens()",
     }.get(file.name, f"other MovieLens files ({file.name}) are not read")
