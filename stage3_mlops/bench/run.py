@@ -212,7 +212,9 @@ def drift_false_alarms(seeds: int, thresholds: dict[str, float]) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--movielens", type=Path, help="u.data, ratings.dat or ratings.csv (never downloaded)")
+    parser.add_argument(
+        "--movielens", type=Path, help="u.data, ratings.dat or ratings.csv (never downloaded)"
+    )
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="standard")
     parser.add_argument("--seeds", type=int, default=5, help="splits 0..N-1 (mean ± sd)")
     parser.add_argument("--models", default="all", help="comma-separated, or 'all'")

@@ -104,7 +104,8 @@ def train_grid(
     tracking_uri: TrackingUri = "http://127.0.0.1:5000",
     experiment: Annotated[str, typer.Option("--experiment", "-e")] = "recsys",
     movielens: Annotated[
-        Path | None, typer.Option("--movielens", help="u.data, ratings.dat or ratings.csv (ratings ≥ 4 kept)")
+        Path | None,
+        typer.Option("--movielens", help="u.data, ratings.dat or ratings.csv (ratings ≥ 4 kept)"),
     ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     metric: Annotated[str, typer.Option("--metric")] = "ndcg_at_10",
