@@ -28,7 +28,7 @@ backfill-stage4: setup ## Stage 4: reprocess a range: make backfill-stage4 START
 	@if [ -z "$(START)" ] || [ -z "$(END)" ]; then echo "usage: make backfill-stage4 START=YYYY-MM-DD END=YYYY-MM-DD [ENGINE=prefect]"; exit 2; fi
 	$(S4_AIRFLOW_ENV) $(RUN) python -m stage4_pipelines backfill --start $(START) --end $(END) --engine $(ENGINE)
 
-##@ Stage 4 — across machines (Airflow on Celery; loopback processes stand in for hosts)
+##@ Stage 4 — across machines (Airflow on Celery, Prefect work pool; loopback processes stand in for hosts)
 WORKERS ?= 2
 S4_CLUSTER_DIR ?= $(CURDIR)/$(S4_DATA)/cluster
 
@@ -41,5 +41,17 @@ env-celery-stage4: setup ## Stage 4: print the exports that point `airflow ...` 
 	@$(RUN) python -m stage4_pipelines cluster airflow-env --run-dir $(S4_CLUSTER_DIR)/airflow
 
 .PHONY: test-distributed-stage4
-test-distributed-stage4: setup ## Stage 4: the multi-process tests (Celery workers, a worker killed mid-load; ~15 min)
+test-distributed-stage4: setup ## Stage 4: the multi-process tests (Celery workers, Prefect pool workers, a worker killed mid-load each; ~30 min)
 	$(RUN) pytest stage4_pipelines/tests/distributed -m distributed -p no:cacheprovider -v
+
+.PHONY: start-prefect-pool-stage4 stop-prefect-pool-stage4 env-prefect-pool-stage4
+start-prefect-pool-stage4: setup ## Stage 4: Prefect server on PostgreSQL (s4_prefect, :4210), process work pool, deployment, WORKERS workers
+	$(RUN) python -m stage4_pipelines cluster prefect-up --workers $(WORKERS) --run-dir $(S4_CLUSTER_DIR)/prefect
+stop-prefect-pool-stage4: setup ## Stage 4: stop the Prefect workers, then the server
+	$(RUN) python -m stage4_pipelines cluster prefect-down --run-dir $(S4_CLUSTER_DIR)/prefect
+env-prefect-pool-stage4: setup ## Stage 4: print the exports that point `prefect ...` commands at the pool's server
+	@$(RUN) python -m stage4_pipelines cluster prefect-env --run-dir $(S4_CLUSTER_DIR)/prefect
+
+.PHONY: bench-distributed-stage4
+bench-distributed-stage4: setup ## Stage 4: a day and a 30-day backfill on 1 vs 2 workers, Celery and Prefect pool (~1.5 h; JSON in bench/results)
+	$(RUN) python stage4_pipelines/bench/distributed.py --backfill-days 30

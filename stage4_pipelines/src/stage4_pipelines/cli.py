@@ -216,7 +216,8 @@ def upstream(
 
 
 cluster_app = typer.Typer(
-    help="Run across machines: Airflow on Celery workers.", no_args_is_help=True
+    help="Run across machines: Airflow on Celery workers, Prefect on a process work pool.",
+    no_args_is_help=True,
 )
 app.add_typer(cluster_app, name="cluster")
 
@@ -277,6 +278,85 @@ def airflow_env(
     for name, value in sorted(cluster.env().items()):
         if name.startswith("AIRFLOW"):
             print(f"export {name}={shlex.quote(value)}")
+
+
+def _prefect_pool(run_dir: Path, **fields: object) -> Any:
+    from pydantic import ValidationError
+
+    from stage4_pipelines.cluster.prefect_pool import PrefectPool
+
+    try:
+        return PrefectPool.model_validate({"run_dir": run_dir, **fields})
+    except ValidationError as exc:
+        _bad_input(str(exc))
+
+
+PoolPort = Annotated[int, typer.Option("--api-port", min=1, max=65535)]
+PoolDatabase = Annotated[str, typer.Option("--database")]
+
+
+@cluster_app.command("prefect-up")
+def prefect_up(
+    run_dir: RunDir = Path("data/stage4/cluster/prefect"),
+    workers: Annotated[int, typer.Option("--workers", "-n", min=1, max=16)] = 2,
+    database: PoolDatabase = "s4_prefect",
+    api_port: PoolPort = 4210,
+) -> None:
+    """Start a Prefect server on PostgreSQL, the process work pool, its deployment, workers."""
+    pool = _prefect_pool(run_dir, workers=workers, database=database, api_port=api_port)
+    try:
+        pool.up()
+    except TimeoutError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DAY_FAILED) from exc
+    for name, pid in pool.running().items():
+        console.print(f"{name}: pid {pid}")
+    console.print(
+        f"API {pool.api_url}; deployment {pool.deployment!r} on pool {pool.pool!r}; "
+        f"logs in {pool.run_dir.resolve()}"
+    )
+
+
+@cluster_app.command("prefect-down")
+def prefect_down(run_dir: RunDir = Path("data/stage4/cluster/prefect")) -> None:
+    """Stop the workers, then the Prefect server."""
+    _prefect_pool(run_dir).down()
+
+
+@cluster_app.command("prefect-env")
+def prefect_env(
+    run_dir: RunDir = Path("data/stage4/cluster/prefect"),
+    database: PoolDatabase = "s4_prefect",
+    api_port: PoolPort = 4210,
+) -> None:
+    """Print ``export`` lines that point ``prefect`` commands at the pool's server."""
+    import shlex
+
+    pool = _prefect_pool(run_dir, database=database, api_port=api_port)
+    for name, value in sorted(pool.env().items()):
+        if name.startswith("PREFECT_"):
+            print(f"export {name}={shlex.quote(value)}")
+
+
+@cluster_app.command("prefect-backfill")
+def prefect_backfill(
+    start: Annotated[str, typer.Option("--start", help="first day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--end", help="last day, YYYY-MM-DD (inclusive)")],
+    run_dir: RunDir = Path("data/stage4/cluster/prefect"),
+    api_port: PoolPort = 4210,
+) -> None:
+    """One flow run of the pool's deployment per day, spread over the workers; waits for all."""
+    try:
+        days = day_span(parse_day(start, "--start"), parse_day(end, "--end"))
+    except BadInput as exc:
+        _bad_input(str(exc))
+    pool = _prefect_pool(run_dir, api_port=api_port)
+    runs = pool.submit_days(days)
+    states = pool.wait(runs.values())
+    for day, run_id in runs.items():
+        console.print(f"{day}: {states[run_id]} (flow run {run_id})")
+    if any(state != "COMPLETED" for state in states.values()):
+        raise typer.Exit(EXIT_DAY_FAILED)
 
 
 def main() -> None:

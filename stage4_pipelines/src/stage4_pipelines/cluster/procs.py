@@ -16,6 +16,10 @@ from pathlib import Path
 
 __all__ = ["alive", "pid_of", "start", "stop", "wait_until"]
 
+# Services this process started: held so their Popen objects are not collected while they run
+# (a collected Popen of a live child warns), and reaped when stopped (no zombie left behind).
+_started: dict[int, subprocess.Popen[bytes]] = {}
+
 
 def _pid_file(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / f"{name}.pid"
@@ -60,13 +64,17 @@ def start(run_dir: Path, name: str, argv: Sequence[str], env: Mapping[str, str])
             start_new_session=True,
         )
     _pid_file(run_dir, name).write_text(str(proc.pid))
+    _started[proc.pid] = proc
     return proc.pid
 
 
 def stop(run_dir: Path, name: str, *, grace_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
     """Signal service ``name``'s process group, then SIGKILL it after ``grace_s``."""
     pid = pid_of(run_dir, name)
-    if pid is None:
+    if pid is None:  # gone already (killed from outside): reap it if it was ours
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            if (proc := _started.pop(int(_pid_file(run_dir, name).read_text()), None)) is not None:
+                proc.wait()
         _pid_file(run_dir, name).unlink(missing_ok=True)
         return False
     with contextlib.suppress(ProcessLookupError):
@@ -76,6 +84,8 @@ def stop(run_dir: Path, name: str, *, grace_s: float = 20.0, sig: int = signal.S
         time.sleep(0.2)
     with contextlib.suppress(ProcessLookupError):  # what is left: the service or its children
         os.killpg(pid, signal.SIGKILL)
+    if (proc := _started.pop(pid, None)) is not None:
+        proc.wait()
     _pid_file(run_dir, name).unlink(missing_ok=True)
     return True
 
