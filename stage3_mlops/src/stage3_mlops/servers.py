@@ -142,6 +142,7 @@ class ServerProcess:
                 self.args,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 env=self.env,
                 start_new_session=True,
             )
@@ -155,8 +156,18 @@ class ServerProcess:
                 message = f"{self.url} did not answer within {timeout:.0f} s"
             else:
                 message = f"{self.args[0]} exited with code {exc.returncode} while starting"
+            message += f"; its last lines: {self.log_tail()}"
             raise ServerError(message, log_path=str(self.log_path)) from exc
         return self
+
+    def log_tail(self, lines: int = 6) -> str:
+        """The last non-empty lines of the log on one line (why a server did not start)."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        kept = [line.strip()[:240] for line in text.splitlines() if line.strip()][-lines:]
+        return " | ".join(kept) or "(empty log)"
 
     def stop(self) -> None:
         """Terminate the process group (the server and its workers) and wait for it.

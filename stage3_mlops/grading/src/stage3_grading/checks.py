@@ -18,7 +18,8 @@ from gradekit.stages import GradeContext
 from stage3_grading.criteria import CRITERIA
 from stage3_grading.docker_check import measure_docker
 from stage3_grading.probe_drift import judge
-from stage3_grading.servers import MlflowProcess, ServerStartError, tracking_server
+from stage3_mlops.errors import ServerError
+from stage3_mlops.servers import TrackingServer
 
 __all__ = ["TrackingHub", "build_checks"]
 
@@ -42,17 +43,17 @@ class TrackingHub:
 
     def __init__(self, ctx: GradeContext) -> None:
         self.folder = ctx.work_dir / "mlflow"
-        self.server: MlflowProcess | None = None
+        self.server: TrackingServer | None = None
         self.problem = ""
 
     def url(self) -> str:
-        """The server's URL (raises ServerStartError when it cannot start)."""
+        """The server's URL (raises ServerError, with its log's last lines, when it cannot start)."""
         if self.server is None:
             shutil.rmtree(self.folder, ignore_errors=True)  # every grade starts from an empty store
-            server = tracking_server(self.folder, host=_bridge_address() or "127.0.0.1")
+            server = TrackingServer.sqlite(self.folder, host=_bridge_address() or "127.0.0.1")
             atexit.register(server.stop)
             self.server = server
-            server.start(timeout_s=TRACKING_START_S)
+            server.start(timeout=TRACKING_START_S)
         return self.server.url
 
     def stop(self) -> None:
@@ -68,7 +69,7 @@ def build_checks(ctx: GradeContext) -> list[Check]:
     def isolated(target: str, timeout_s: float, name: str, **kwargs: str) -> Measurement:
         try:
             url = hub.url()
-        except ServerStartError as exc:
+        except ServerError as exc:
             return Measurement(
                 value=None,
                 passed=False,
@@ -87,7 +88,7 @@ def build_checks(ctx: GradeContext) -> list[Check]:
     def docker() -> Measurement:
         try:
             return measure_docker(ctx, hub.url)
-        except ServerStartError as exc:
+        except ServerError as exc:
             return Measurement(
                 value=None,
                 passed=False,

@@ -8,8 +8,9 @@ from pathlib import Path
 from gradekit.stages import GradeContext
 from stage3_grading.lab import Lab
 from stage3_grading.recommendations import UnreadableOutput, distinct_lists, query_server
-from stage3_grading.servers import ServerStartError, model_server
 from stage3_grading.steps import fail, step
+from stage3_mlops.errors import ServerError
+from stage3_mlops.servers import ModelServer
 
 __all__ = ["K", "Served", "compare_served", "personal", "serve_and_query"]
 
@@ -41,10 +42,10 @@ def serve_and_query(
     ctx: GradeContext, lab: Lab, model_uri: str, users: list[int], log: Path
 ) -> list[list[int]]:
     """Start ``mlflow models serve`` of ``model_uri``, ask /invocations, stop the server."""
-    server = model_server(model_uri, tracking_uri=lab.url, log=log)
+    server = ModelServer(model_uri, tracking_uri=lab.url, log_path=log)
     try:
-        server.start(timeout_s=SERVER_START_S)
-    except ServerStartError as exc:
+        server.start(timeout=SERVER_START_S)
+    except ServerError as exc:
         raise fail(f"`mlflow models serve -m {model_uri}` did not start: {exc}") from exc
     with server:
         try:
