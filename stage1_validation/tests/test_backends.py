@@ -1,4 +1,4 @@
-"""The Polars backend gives the pandas backend's report: verdicts, counts, failing rows.
+"""The engine backends (Polars, DuckDB) give the pandas backend's report: verdicts, counts, rows.
 
 Generated frames cover what differs between the engines: nulls, NaN vs None, NaN/inf/-0.0,
 object columns of mixed types, empty and one-row frames, unicode text (Unicode digits and
@@ -17,7 +17,8 @@ import polars as pl
 import pytest
 
 from stage1_validation import DataValidator, split_dataset
-from stage1_validation.backends import check_backend
+from stage1_validation.backends import Backend, check_backend, duckdb_compile
+from stage1_validation.backends.duckdb_run import evaluate as duckdb_evaluate
 from stage1_validation.backends.polars_compile import compile_rule, re2_to_rust
 from stage1_validation.backends.polars_run import evaluate
 from stage1_validation.synthetic import make_orders
@@ -142,35 +143,57 @@ def _plain(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+ENGINES = pytest.mark.parametrize("engine", ["polars", "duckdb"])
+
+
 def _both(
-    validator: DataValidator, frame: pd.DataFrame | pl.DataFrame, reference: pd.DataFrame
+    validator: DataValidator,
+    frame: pd.DataFrame | pl.DataFrame,
+    reference: pd.DataFrame,
+    engine: Backend = "polars",
 ) -> None:
     want = _plain(validator.validate_dataset(reference))
-    got = _plain(validator.validate_dataset(frame, backend="polars"))
+    got = _plain(validator.validate_dataset(frame, backend=engine))
     for mine, theirs in zip(got["rules"], want["rules"], strict=True):
         assert mine == theirs, f"{theirs['rule']} {theirs['column']} {theirs['params']}"
     assert got == want
 
 
+@ENGINES
 @pytest.mark.parametrize("rows", [0, 1, 2, 9, 60, 400])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_generated_frames_give_the_same_report(seed: int, rows: int) -> None:
+def test_generated_frames_give_the_same_report(seed: int, rows: int, engine: Backend) -> None:
     frame = _frame(seed, rows)
-    _both(DataValidator.from_dict(RULES), frame, frame)
+    _both(DataValidator.from_dict(RULES), frame, frame, engine)
 
 
+@ENGINES
 @pytest.mark.parametrize("seed", [3, 11])
-def test_labelled_orders_give_the_same_report(seed: int) -> None:
+def test_labelled_orders_give_the_same_report(seed: int, engine: Backend) -> None:
     data = make_orders(3000, seed=seed)
     data.rules["sample_size"] = 50
-    _both(DataValidator.from_dict(data.rules), data.frame, data.frame)
+    _both(DataValidator.from_dict(data.rules), data.frame, data.frame, engine)
 
 
-def test_a_polars_frame_is_judged_as_its_pandas_conversion() -> None:
+@ENGINES
+def test_a_polars_frame_is_judged_as_its_pandas_conversion(engine: Backend) -> None:
     data = make_orders(2000, seed=5)
     data.rules["sample_size"] = 20
     frame = pl.from_pandas(data.frame.astype({"quantity": "str"}))
-    _both(DataValidator.from_dict(data.rules), frame, frame.to_pandas())
+    _both(DataValidator.from_dict(data.rules), frame, frame.to_pandas(), engine)
+
+
+@ENGINES
+@pytest.mark.parametrize("seed", [1, 4])
+def test_a_polars_frame_with_nulls_and_nan_gives_the_same_report(
+    seed: int, engine: Backend
+) -> None:
+    frame = pl.from_pandas(_frame(seed, 300).drop(columns=["o"]).reset_index(drop=True))
+    frame = frame.with_columns(pl.col("f").fill_nan(None).alias("f"))  # nulls, not NaN
+    rules = {k: v for k, v in RULES.items() if k != "columns"}
+    rules["columns"] = {c: r for c, r in RULES["columns"].items() if c != "o"}
+    rules["dataset"] = {"rules": [r for r in RULES["dataset"]["rules"] if "o" not in r.values()]}
+    _both(DataValidator.from_dict(rules), frame, frame.to_pandas(), engine)
 
 
 def test_the_orders_rules_compile_and_leave_only_few_rows_to_pandas() -> None:
@@ -184,15 +207,46 @@ def test_the_orders_rules_compile_and_leave_only_few_rows_to_pandas() -> None:
     assert evaluation.refined_rows <= 6 * 2 * max(3, 3000 // 2000) * 2
 
 
+@ENGINES
 @pytest.mark.parametrize("seed", [1, 2])
-def test_quarantine_splits_are_the_same(seed: int) -> None:
+def test_quarantine_splits_are_the_same(seed: int, engine: Backend) -> None:
     frame = _frame(seed, 300)
     rules = DataValidator.from_dict(RULES).validation_rules
     valid_a, rejected_a = split_dataset(rules, frame)
-    valid_b, rejected_b = split_dataset(rules, frame, backend="polars")
+    valid_b, rejected_b = split_dataset(rules, frame, backend=engine)
     pd.testing.assert_frame_equal(valid_a, valid_b)
     pd.testing.assert_frame_equal(rejected_a, rejected_b)
     assert len(rejected_a) > 0
+
+
+def test_the_orders_rules_compile_to_one_duckdb_query() -> None:
+    data = make_orders(3000, seed=3)
+    frame = data.frame.astype({"quantity": "str"})
+    validator = DataValidator.from_dict(data.rules)
+    evaluation = duckdb_evaluate(validator.validation_rules, frame, sample_size=5)
+    assert evaluation.in_pandas == []
+    assert evaluation.compiled == len(validator.validation_rules)
+    # unsure: the "three" quantities and the bad dates (x2 for compare); duplicates are exact
+    assert evaluation.refined_rows <= 6 * 2 * 3
+
+
+def test_user_text_enters_the_sql_only_as_a_literal() -> None:
+    frame = pd.DataFrame({"it's \\ col": pd.Series(["a'b", "x", "a\\'b", None], dtype="str")})
+    rules = {
+        "columns": {
+            "it's \\ col": [
+                {"rule": "allowed_values", "values": ["a'b", "x"]},
+                {"rule": "regex", "pattern": "a'b|x"},
+                {"rule": "unique"},
+            ]
+        },
+        "dataset": {
+            "rules": [{"rule": "compare", "left": "it's \\ col", "op": "!=", "value": "x'"}]
+        },
+    }
+    validator = DataValidator.from_dict(rules)
+    _both(validator, frame, frame, "duckdb")
+    assert duckdb_compile.text("a'b") == "'a''b'"
 
 
 def test_a_subclass_that_changes_checking_runs_its_own_code() -> None:
@@ -208,6 +262,11 @@ def test_a_subclass_that_changes_checking_runs_its_own_code() -> None:
     frame = pd.DataFrame({"s": pd.Series(["x", "y", None], dtype="str")})
     outcome = evaluate([Marked(column="s")], frame, sample_size=5).outcomes[0]
     assert outcome.failing == 1 and outcome.first.tolist() == [0]
+    columns = duckdb_compile.Columns(names={"s": "c0"}, kinds={"s": "str"})
+    assert duckdb_compile.compile_rule(Marked(column="s"), columns) is None
+    assert duckdb_compile.compile_rule(plain, columns) is not None
+    outcome = duckdb_evaluate([Marked(column="s")], frame, sample_size=5).outcomes[0]
+    assert outcome.failing == 1 and outcome.first.tolist() == [0]
 
 
 def test_rust_patterns_keep_re2_meaning() -> None:
@@ -218,7 +277,7 @@ def test_rust_patterns_keep_re2_meaning() -> None:
 
 
 def test_unknown_backend_is_refused_with_the_choices() -> None:
-    with pytest.raises(ValueError, match="pandas, polars"):
+    with pytest.raises(ValueError, match="pandas, polars, duckdb"):
         check_backend("spark")
     with pytest.raises(ValueError, match="unknown backend"):
         DataValidator.from_dict(RULES, backend="spark")  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stage1_validation.accumulate import Accumulator, UniqueAccumulator
-from stage1_validation.backends import Backend, check_backend
+from stage1_validation.backends import Backend, check_backend, engine
 from stage1_validation.errors import OutputPathError
 from stage1_validation.output_paths import output_errors
 from stage1_validation.rules import DatasetRule, Rule, Severity, UniqueRule
@@ -92,15 +92,16 @@ def split_dataset(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(valid, rejected)``; ``rejected`` has an extra column with the reasons.
 
-    ``backend="polars"`` finds the failing rows in one Polars pass (same split).
+    ``backend="polars"`` or ``"duckdb"`` finds the failing rows in one engine pass (same
+    split).
     """
-    if check_backend(backend) == "polars" and unique_failing is None:
-        from stage1_validation.backends.polars_run import evaluate
-
+    chosen = check_backend(backend)
+    if chosen != "pandas" and unique_failing is None:
+        evaluate, _ = engine(chosen)
         wanted = rejecting(rules)
         outcomes = evaluate(rules, df, sample_size=0, masks_for=set(wanted)).outcomes
         masks = {i: outcomes[i].mask for i in wanted}
-        reasons = reasons_from_masks(rules, masks, df.index)  # type: ignore[arg-type]
+        reasons = reasons_from_masks(rules, masks, df.index)
         bad = reasons != ""
         rejected = df.loc[bad].copy()
         rejected[REASONS_COLUMN] = reasons[bad]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stage1_validation.accumulate import Accumulator
-from stage1_validation.backends import Backend, check_backend
+from stage1_validation.backends import Backend, check_backend, engine
 from stage1_validation.config import ValidationConfig, load_config, parse_config, save_config
 from stage1_validation.errors import DataValidationError, MissingColumnError
 from stage1_validation.report import ValidationReport
@@ -56,7 +56,7 @@ class DataValidator:
 
     @property
     def backend(self) -> Backend:
-        """How ``validate_dataset`` runs the rules: ``pandas`` (reference) or ``polars``."""
+        """How ``validate_dataset`` runs the rules: ``pandas`` (reference), ``polars`` or ``duckdb``."""
         return self._backend
 
     @property
@@ -91,13 +91,12 @@ class DataValidator:
         Validation is lazy (collect-all): one failing rule never stops the others. With
         ``raise_on_error=True`` a failing error-severity rule raises DataValidationError,
         whose ``.report`` is this same report. ``backend`` overrides the validator's own for
-        this call; a Polars DataFrame always runs on the ``polars`` backend.
+        this call. A Polars DataFrame runs on an engine: ``duckdb`` when chosen, else ``polars``.
         """
         chosen = check_backend(backend or self._backend)
         if chosen == "pandas" and isinstance(df, pd.DataFrame):
             return self.validate_chunks([df], raise_on_error=raise_on_error, source=source)
-        from stage1_validation.backends.polars_run import evaluate, rule_results
-
+        evaluate, rule_results = engine("polars" if chosen == "pandas" else chosen)
         started = time.perf_counter()
         self.check_columns(df.columns)
         rules, size, keys = self._config.rules, self._config.sample_size, self._config.key_columns

@@ -2,17 +2,19 @@
 
 ``pandas`` is the reference: each rule's own ``check`` (readable, one rule at a time), chunk by
 chunk through the accumulators. ``polars`` compiles the same rule objects into Polars
-expressions and evaluates the whole rule set in one parallel pass; values it cannot decide
-with certainty go back to the rule's pandas code, so both backends give the same report.
+expressions and evaluates the whole rule set in one parallel pass; ``duckdb`` compiles them
+into one SQL query over the frame's Arrow data. Values an engine cannot decide with certainty
+go back to the rule's pandas code, so every backend gives the same report.
 """
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from collections.abc import Callable
+from typing import Any, Literal, get_args
 
-__all__ = ["BACKENDS", "Backend", "check_backend"]
+__all__ = ["BACKENDS", "Backend", "check_backend", "engine"]
 
-Backend = Literal["pandas", "polars"]
+Backend = Literal["pandas", "polars", "duckdb"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
@@ -21,3 +23,14 @@ def check_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; use one of {', '.join(BACKENDS)}")
     return name  # type: ignore[return-value]
+
+
+def engine(name: Backend) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``(evaluate, rule_results)`` of an engine backend (imported only when used)."""
+    if name == "duckdb":
+        from stage1_validation.backends import duckdb_run as run
+    elif name == "polars":
+        from stage1_validation.backends import polars_run as run  # type: ignore[no-redef]
+    else:
+        raise ValueError("the pandas backend runs the rules itself, it has no engine")
+    return run.evaluate, run.rule_results

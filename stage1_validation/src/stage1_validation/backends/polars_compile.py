@@ -17,13 +17,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from stage1_validation.backends.kinds import NUMERIC, Kind, column_kind
 from stage1_validation.rules import (
     AllowedValuesRule,
     CompareRule,
@@ -41,7 +42,6 @@ from stage1_validation.rules.column import DTYPE_ALIASES
 
 __all__ = ["Kind", "Plan", "column_kind", "compile_rule", "register_compiler"]
 
-Kind = Literal["int", "uint", "float", "bool", "str", "datetime"]
 R = TypeVar("R", bound=Rule)
 Compiler = Callable[[Any, dict[str, Kind | None]], "Plan | None"]
 _COMPILERS: dict[type[Rule], Compiler] = {}
@@ -90,33 +90,6 @@ def _overrides_checking(cls: type, base: type) -> bool:
     )
 
 
-def column_kind(dtype: Any) -> Kind | None:
-    """What a pandas or Polars column type compiles as; None for types left to pandas."""
-    if isinstance(dtype, pl.DataType):
-        return _polars_kind(dtype)
-    if isinstance(dtype, pd.StringDtype):
-        return "str" if dtype.storage == "pyarrow" else None
-    if not hasattr(dtype, "kind") or isinstance(dtype, pd.api.extensions.ExtensionDtype):
-        return None  # masked Int64/boolean, categoricals, tz-aware: pandas semantics (pd.NA)
-    return {"b": "bool", "i": "int", "u": "uint", "f": "float", "M": "datetime"}.get(dtype.kind)  # type: ignore[return-value]
-
-
-def _polars_kind(dtype: pl.DataType) -> Kind | None:
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype.is_signed_integer():
-        return "int"
-    if dtype.is_unsigned_integer():
-        return "uint"
-    if dtype.is_float():
-        return "float"
-    if dtype == pl.String:
-        return "str"
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-        return "datetime"
-    return None
-
-
 def missing(name: str, kind: Kind | None) -> pl.Expr:
     """pandas' ``isna``: null, and NaN in float columns."""
     col = pl.col(name)
@@ -127,7 +100,7 @@ def _present(name: str, kinds: dict[str, Kind | None]) -> pl.Expr:
     return ~missing(name, kinds[name])
 
 
-_NUMERIC: tuple[Kind, ...] = ("int", "uint", "float", "bool")
+_NUMERIC = NUMERIC
 
 
 def _iso_date(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

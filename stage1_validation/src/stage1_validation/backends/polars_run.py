@@ -3,15 +3,13 @@
 One lazy ``select`` computes, for every compiled rule, its count of certain failures, the
 positions of its first ``sample_size`` failures and the positions of its unsure rows (Polars
 runs the expressions in parallel and shares common subexpressions). Unsure rows, and rules
-without a plan, are then decided by the rules' own pandas ``check``. Failing rows are named
-by their position; the samples are built from the pandas rows at those positions by the same
-code as the pandas backend, so the values and keys in the report are the same.
+without a plan, are then decided by the rules' own pandas ``check`` (``outcomes.py``).
+Failing rows are named by their position.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,85 +17,40 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from stage1_validation.accumulate import make_samples
-from stage1_validation.backends.polars_compile import Kind, Plan, column_kind, compile_rule
-from stage1_validation.report import RuleResult
+from stage1_validation.backends.kinds import Kind
+from stage1_validation.backends.outcomes import (
+    Evaluation,
+    Frame,
+    Outcome,
+    Source,
+    in_pandas,
+    positions,
+    refine,
+    rule_results,
+)
+from stage1_validation.backends.polars_compile import Plan, compile_rule
 from stage1_validation.rules import Rule
 
 __all__ = ["Evaluation", "evaluate", "rule_results"]
 
-Frame = pd.DataFrame | pl.DataFrame
 
-
-@dataclass
-class Outcome:
-    """One rule over the whole frame: failing count, first failing positions, optional mask."""
-
-    failing: int
-    first: np.ndarray
-    mask: np.ndarray | None = None
-
-
-@dataclass
-class Evaluation:
-    """Every rule's outcome, and how many rules ran compiled, partly or wholly in pandas."""
-
-    rows: int
-    outcomes: list[Outcome]
-    compiled: int = 0
-    refined_rows: int = 0
-    in_pandas: list[str] = field(default_factory=list)
-
-
-class _Source:
-    """The frame in both shapes, each made only when needed (pandas slices for few rows)."""
-
-    def __init__(self, data: Frame, columns: list[str]) -> None:
-        self.pdf = data if isinstance(data, pd.DataFrame) else None
-        self.pldf = data if isinstance(data, pl.DataFrame) else None
-        self.rows = len(data)
-        self.kinds: dict[str, Kind | None] = {c: None for c in columns}
-        if self.pdf is not None and self.pdf.columns.is_unique:
-            self.kinds = {c: column_kind(self.pdf[c].dtype) for c in columns}
-        elif self.pldf is not None:
-            self.kinds = {c: column_kind(self.pldf.schema[c]) for c in columns}
-        self._converted: pd.DataFrame | None = None
-
-    def polars(self) -> pl.DataFrame:
-        """The compilable columns as a Polars frame (numeric columns without a copy)."""
-        usable = [c for c, k in self.kinds.items() if k is not None]
-        if self.pldf is not None:
-            frame = self.pldf.select(usable)
-        else:
-            assert self.pdf is not None
-            parts = []
-            for c in usable:
-                try:
-                    parts.append(_to_polars(self.pdf[c], self.kinds[c]).alias(c))
-                except Exception:  # a column Polars cannot take: its rules run in pandas
-                    self.kinds[c] = None
-            frame = pl.DataFrame(parts)
-        if frame.width == 0:
-            frame = pl.DataFrame({"_rows": np.zeros(self.rows, dtype=bool)})
-        return frame
-
-    def pandas_rows(self, positions: np.ndarray, columns: list[str]) -> pd.DataFrame:
-        """The rows at ``positions`` as pandas, labelled like the pandas backend labels them."""
-        if self.pdf is not None:
-            return self.pdf.iloc[positions][columns]
-        assert self.pldf is not None
-        rows = self.pldf[positions].select(columns).to_pandas()
-        rows.index = pd.Index(positions)
-        return rows
-
-    def pandas_all(self) -> pd.DataFrame:
-        """The whole frame as pandas (a Polars frame converts once: the columns rules use)."""
-        if self.pdf is not None:
-            return self.pdf
-        assert self.pldf is not None
-        if self._converted is None:
-            self._converted = self.pldf.select(list(self.kinds)).to_pandas()
-        return self._converted
+def _polars_frame(source: Source) -> pl.DataFrame:
+    """The compilable columns as a Polars frame (numeric columns without a copy)."""
+    usable = source.usable()
+    if source.pldf is not None:
+        frame = source.pldf.select(usable)
+    else:
+        assert source.pdf is not None
+        parts = []
+        for c in usable:
+            try:
+                parts.append(_to_polars(source.pdf[c], source.kinds[c]).alias(c))
+            except Exception:  # a column Polars cannot take: its rules run in pandas
+                source.kinds[c] = None
+        frame = pl.DataFrame(parts)
+    if frame.width == 0:
+        frame = pl.DataFrame({"_rows": np.zeros(source.rows, dtype=bool)})
+    return frame
 
 
 def _to_polars(values: pd.Series, kind: Kind | None) -> pl.Series:
@@ -111,10 +64,6 @@ def _to_polars(values: pd.Series, kind: Kind | None) -> pl.Series:
         assert isinstance(converted, pl.Series)
         return converted
     return pl.from_pandas(values, nan_to_null=True)
-
-
-def _positions(values: Any) -> np.ndarray:
-    return np.asarray(values if values is not None else [], dtype=np.int64)
 
 
 def _cell(column: pl.Series) -> Any:
@@ -133,8 +82,8 @@ def evaluate(
     """Every rule over ``data``; full boolean masks for the rule positions in ``masks_for``."""
     masks_for = masks_for or set()
     columns = list(dict.fromkeys(c for rule in rules for c in rule.columns_used()))
-    source = _Source(data, columns)
-    frame = source.polars()
+    source = Source(data, columns)
+    frame = _polars_frame(source)
     plans: dict[int, Plan] = {}
     for i, rule in enumerate(rules):
         plan = compile_rule(rule, source.kinds)
@@ -161,60 +110,17 @@ def evaluate(
     if summary:
         out = masks.select(summary)
         row = {name: _cell(out.get_column(name)) for name in out.columns}
-    row |= {f"m{i}": masks.get_column(f"c{i}").to_numpy() for i in plans if i in masks_for}
     evaluation = Evaluation(rows=source.rows, outcomes=[], compiled=len(plans))
     for i, rule in enumerate(rules):
+        want_mask = i in masks_for
         if i in plans:
-            outcome = _compiled_outcome(i, rule, row, source, sample_size, i in masks_for)
-            evaluation.refined_rows += len(_positions(row.get(f"u{i}")))
+            mask = masks.get_column(f"c{i}").to_numpy().astype(bool) if want_mask else None
+            certain = Outcome(int(row[f"n{i}"]), positions(row[f"f{i}"]), mask)
+            unsure = positions(row.get(f"u{i}"))
+            outcome = refine(rule, source, certain, unsure, sample_size)
+            evaluation.refined_rows += len(unsure)
         else:
             evaluation.in_pandas.append(rule.describe())
-            mask = rule.check(source.pandas_all()).to_numpy(dtype=bool)
-            hits = np.flatnonzero(mask)
-            outcome = Outcome(len(hits), hits[:sample_size], mask if i in masks_for else None)
+            outcome = in_pandas(rule, source, sample_size, want_mask)
         evaluation.outcomes.append(outcome)
     return evaluation
-
-
-def _compiled_outcome(
-    i: int, rule: Rule, row: dict[str, Any], source: _Source, sample_size: int, want_mask: bool
-) -> Outcome:
-    failing = int(row[f"n{i}"])
-    first = _positions(row[f"f{i}"])
-    mask = None
-    if want_mask:
-        mask = np.array(row[f"m{i}"], dtype=bool)
-    unsure = _positions(row.get(f"u{i}"))
-    if len(unsure):
-        decided = rule.check(source.pandas_rows(unsure, rule.columns_used()))
-        extra = unsure[decided.to_numpy(dtype=bool)]
-        failing += len(extra)
-        first = np.sort(np.concatenate([first, extra]))[:sample_size]
-        if mask is not None:
-            mask[extra] = True
-    return Outcome(failing, first, mask)
-
-
-def rule_results(
-    rules: Sequence[Rule],
-    evaluation: Evaluation,
-    data: Frame,
-    *,
-    sample_size: int,
-    key_columns: list[str],
-) -> list[RuleResult]:
-    """The report entries, built by the same accumulator code as the pandas backend's."""
-    source = _Source(data, [])
-    results = []
-    for rule, outcome in zip(rules, evaluation.outcomes, strict=True):
-        accumulator = rule.new_accumulator(sample_size=sample_size, key_columns=key_columns)
-        samples = []
-        if len(outcome.first):
-            value_columns = rule.columns_used()
-            columns = list(dict.fromkeys([*value_columns, *key_columns]))
-            rows = source.pandas_rows(outcome.first, columns)
-            samples = make_samples(rows, value_columns, key_columns)
-        results.append(
-            accumulator.outcome(rows=evaluation.rows, failing=outcome.failing, samples=samples)
-        )
-    return results
