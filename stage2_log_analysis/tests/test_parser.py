@@ -127,3 +127,21 @@ def test_detect_format_rejects_binary_and_csv_with_a_clear_error(tmp_path: Path)
         detect_format(csv)
     with pytest.raises(LogFileNotFound, match="no such file"):
         detect_format(tmp_path / "missing.log")
+
+
+def test_whole_requests_aggregate_to_the_same_paths_as_split_ones(small_log):
+    """The engines keep request lines whole and split only each hour's distinct requests."""
+    from stage2_log_analysis.aggregate import partial_from_block
+
+    path, _ = small_log
+    data = path.read_bytes()[: 4 << 20]
+    data = data[: data.rfind(b"\n") + 1] + GOOD + b"".join(TRICKY) + b"".join(BROKEN)
+    split = partial_from_block(parse_block(data))
+    whole = partial_from_block(parse_block(data, split_request=False))
+    assert "request" in parse_block(data, split_request=False).frame.columns
+    key = ["hour", "path"]
+    assert split.paths["path"].null_count() > 0  # the garbage request has no path
+    assert split.paths.sort(key, nulls_last=True).equals(whole.paths.sort(key, nulls_last=True))
+    for table in ("status", "ips", "latency"):
+        a, b = getattr(split, table), getattr(whole, table)
+        assert a.sort(a.columns).equals(b.sort(b.columns))

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from stage2_log_analysis.parser import SAMPLE_SIZE, ParsedBlock
+from stage2_log_analysis.parser import SAMPLE_SIZE, ParsedBlock, request_path
 
 __all__ = [
     "LATENCY_BASE",
@@ -52,7 +52,12 @@ class Partial:
 
 
 def partial_from_block(block: ParsedBlock) -> Partial:
-    """Aggregate one parsed block per minute (five group-bys planned as one Polars query)."""
+    """Aggregate one parsed block per minute (five group-bys planned as one Polars query).
+
+    A block parsed with ``split_request=False`` has whole request lines: they are counted
+    per hour first, and only those distinct requests are split into paths.
+    """
+    whole_requests = "request" in block.frame.columns
     lf = block.frame.lazy().with_columns(
         pl.col("timestamp").dt.truncate("1m").alias("minute"),
         (pl.col("status") // 100).cast(pl.Int8).alias("status_class"),
@@ -64,12 +69,22 @@ def partial_from_block(block: ParsedBlock) -> Partial:
             lf.group_by("minute", "status_class").agg(count, pl.col("bytes").sum()),
             lf.group_by("minute", "ip_hash").agg(count),
             lf.select("ip_hash", "ip").unique("ip_hash"),
-            lf.group_by(pl.col("timestamp").dt.truncate("1h").alias("hour"), "path").agg(count),
+            lf.group_by(
+                pl.col("timestamp").dt.truncate("1h").alias("hour"),
+                "request" if whole_requests else "path",
+            ).agg(count),
             lf.filter(pl.col("request_time").is_not_null())
             .group_by("minute", _latency_bucket(pl.col("request_time")).alias("bucket"))
             .agg(count),
         ]
     )
+    if whole_requests:
+        paths = (
+            paths.lazy()
+            .group_by("hour", request_path(pl.col("request")).alias("path"))
+            .agg(pl.col("requests").sum())
+            .collect()
+        )
     return Partial(
         status,
         ips,

@@ -38,7 +38,10 @@ def analyze_range(
     rng: ByteRange, fmt: LogFormat, block_bytes: int = DEFAULT_BLOCK_BYTES
 ) -> Partial:
     """Parse and aggregate every line owned by ``rng`` (the task each Dask worker runs)."""
-    parts = [partial_from_block(parse_block(b, fmt)) for b in iter_range_blocks(rng, block_bytes)]
+    parts = [
+        partial_from_block(parse_block(b, fmt, split_request=False))
+        for b in iter_range_blocks(rng, block_bytes)
+    ]
     return combine_partials(parts)
 
 

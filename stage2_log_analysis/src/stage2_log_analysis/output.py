@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -202,20 +203,30 @@ def render_summary(result: AnalysisResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_chart(result: AnalysisResult, path: Path) -> None:
-    """Requests and 5xx rate per minute (per hour over long spans), anomalies marked by kind."""
-    import matplotlib
+def _naive_utc(values: pd.Series | pd.Index) -> np.ndarray:
+    """UTC datetimes as a numpy ``datetime64`` array: matplotlib converts tz-aware values to
+    its date numbers one ``datetime`` at a time (seconds for years of minutes), numpy
+    arrays at once."""
+    index = pd.DatetimeIndex(values)
+    return np.asarray(index.tz_convert("UTC").tz_localize(None) if index.tz else index)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def write_chart(result: AnalysisResult, path: Path) -> None:
+    """Requests and 5xx rate per minute (per hour over long spans), anomalies marked by kind.
+
+    Drawn on a bare ``Figure`` (no pyplot: no GUI backend to load, nothing global to close).
+    """
+    from matplotlib.figure import Figure
 
     m = result.minutes
     span = (m.index.max() - m.index.min()) if len(m) else pd.Timedelta(0)
     per = result.hourly if span > pd.Timedelta(days=3) else m
     unit = "hour" if per is result.hourly else "min"
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
-    ax1.plot(per.index, per["requests"], lw=0.7, color="tab:blue", label=f"requests / {unit}")
-    ax2.plot(per.index, per["error_rate"], lw=0.7, color="tab:red", label="5xx rate")
+    fig = Figure(figsize=(12, 6))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    x = _naive_utc(per.index)
+    ax1.plot(x, per["requests"].to_numpy(), lw=0.7, color="tab:blue", label=f"requests / {unit}")
+    ax2.plot(x, per["error_rate"].to_numpy(), lw=0.7, color="tab:red", label="5xx rate")
     colors = {
         "error_spike": "red",
         "traffic_surge": "green",
@@ -224,17 +235,19 @@ def write_chart(result: AnalysisResult, path: Path) -> None:
     }
     flags = result.anomalies
     outages = flags[flags["kind"] == "outage"] if not flags.empty else flags
-    for row in outages.head(500).itertuples():
-        ax1.axvspan(row.minute, row.end, color="grey", alpha=0.3, lw=0)
+    shown = outages.head(500)
+    for start, end in zip(_naive_utc(shown["minute"]), _naive_utc(shown["end"]), strict=True):
+        ax1.axvspan(start, end, color="grey", alpha=0.3, lw=0)
     if len(outages):
-        ax1.axvspan(
-            outages["minute"].iloc[0], outages["minute"].iloc[0], color="grey", label="outage"
-        )
+        first = _naive_utc(outages["minute"].iloc[:1])[0]
+        ax1.axvspan(first, first, color="grey", label="outage")
     others = flags[flags["kind"] != "outage"] if not flags.empty else flags
     for kind, group in others.groupby("kind") if not others.empty else []:
-        t = pd.to_datetime(group["minute"])
-        y = m["requests"].reindex(t)
-        ax1.scatter(t, y, s=12, color=colors.get(str(kind), "black"), label=str(kind), zorder=3)
+        t = pd.to_datetime(group["minute"], utc=True)
+        y = m["requests"].reindex(t).to_numpy()
+        ax1.scatter(
+            _naive_utc(t), y, s=12, color=colors.get(str(kind), "black"), label=str(kind), zorder=3
+        )
     ax1.set_ylabel(f"requests / {unit}")
     ax2.set_ylabel("5xx rate")
     ax1.legend(loc="upper right", fontsize=8)
@@ -243,7 +256,6 @@ def write_chart(result: AnalysisResult, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
     os.close(fd)
     fig.savefig(tmp, dpi=100)
-    plt.close(fig)
     os.replace(tmp, path)
 
 
