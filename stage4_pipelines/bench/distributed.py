@@ -80,6 +80,15 @@ class AirflowLeg:
         _pg_admin("DROP DATABASE IF EXISTS s4_bench_airflow WITH (FORCE)")
         self.cluster.up(timeout_s=900)
         self.cluster.airflow("dags", "unpause", "ecommerce_etl")
+        # unpausing makes the latest scheduled run (yesterday): let it finish before timing
+        time.sleep(30)
+        procs.wait_until(
+            lambda: (
+                not self.cluster.sql("SELECT 1 FROM dag_run WHERE state IN ('queued', 'running')")
+            ),
+            timeout_s=900,
+            what="the scheduled run made by unpausing",
+        )
 
     def down(self) -> None:
         self.cluster.down()
@@ -112,7 +121,7 @@ class AirflowLeg:
         rows = self.cluster.sql(query, [first, last])
         if any(r[0] != "success" for r in rows):
             raise RuntimeError(f"Airflow runs failed: {rows}")
-        return (max(r[2] for r in rows) - min(r[1] for r in rows)).total_seconds()
+        return float((max(r[2] for r in rows) - min(r[1] for r in rows)).total_seconds())
 
 
 class PrefectLeg:
@@ -190,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backfill-days", type=int, default=30)
     parser.add_argument("--orders", type=int, default=50, help="orders per day at the upstream")
-    parser.add_argument("--engines", nargs="+", default=["airflow", "prefect"],
+    parser.add_argument("--engines", nargs="+", default=["prefect", "airflow"],
                         choices=["airflow", "prefect"])  # fmt: skip
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
@@ -203,13 +212,58 @@ def main(argv: list[str] | None = None) -> int:
     started_load = os.getloadavg()
     bench_start = time.monotonic()
     legs_out: list[dict[str, Any]] = []
-    next_day = date(2023, 1, 1)
+    next_day = date(2024, 2, 1)  # after the DAG's start_date: earlier runs would have no tasks
 
     def block(n: int) -> list[date]:
         nonlocal next_day
         days = [next_day + timedelta(days=i) for i in range(n)]
         next_day += timedelta(days=n + 1)
         return days
+
+    def pick(engine: str, workers: int, days: int) -> dict[str, Any]:
+        return next(
+            r for r in legs_out
+            if r["engine"] == engine and r["workers"] == workers and r["days"] == days
+        )  # fmt: skip
+
+    def report(complete: bool) -> dict[str, Any]:
+        """The result file so far (written after every leg: a run cut short keeps its legs)."""
+        summary: dict[str, Any] = {}
+        for engine in sorted({r["engine"] for r in legs_out}):
+            if len([r for r in legs_out if r["engine"] == engine]) < 4:
+                continue  # that engine's legs are not all measured yet
+            key = engine.replace("-", "_")
+            for label, n in (("day", 1), ("backfill", args.backfill_days)):
+                one, two = pick(engine, 1, n), pick(engine, 2, n)
+                summary[f"{key}_{label}_1w_s"] = one["makespan_s"]
+                summary[f"{key}_{label}_2w_s"] = two["makespan_s"]
+                summary[f"{key}_{label}_speedup"] = round(one["makespan_s"] / two["makespan_s"], 2)
+                summary[f"{key}_{label}_per_day_1w_s"] = round(one["makespan_s"] / n, 1)
+                summary[f"{key}_{label}_per_day_2w_s"] = round(two["makespan_s"] / n, 1)
+        if {"prefect_pool_backfill_1w_s", "airflow_celery_backfill_1w_s"} <= set(summary):
+            for w in (1, 2):  # the engines side by side: Prefect's time over Airflow's
+                for label in ("day", "backfill"):
+                    summary[f"prefect_over_airflow_{label}_{w}w"] = round(
+                        summary[f"prefect_pool_{label}_{w}w_s"]
+                        / summary[f"airflow_celery_{label}_{w}w_s"],
+                        2,
+                    )
+        return {
+            "complete": complete,
+            "command": "uv run --frozen python stage4_pipelines/bench/distributed.py "
+            + " ".join(sys.argv[1:] if argv is None else argv),
+            "backfill_days": args.backfill_days,
+            "orders_per_day": args.orders,
+            "legs": legs_out,
+            "summary": summary,
+            "days_loaded": sum(r["reconciliation"]["days"] for r in legs_out),
+            "days_exact": sum(r["reconciliation"]["exact"] for r in legs_out),
+            "days_loaded_once": sum(r["reconciliation"]["loaded_once"] for r in legs_out),
+            "days_duplicated": sum(r["reconciliation"]["loaded_twice_or_more"] for r in legs_out),
+            "days_missing": sum(r["reconciliation"]["missing"] for r in legs_out),
+            "bench_minutes": round((time.monotonic() - bench_start) / 60, 1),
+            "machine": machine_facts(load_before=started_load),
+        }
 
     with (
         tempfile.TemporaryDirectory(prefix="s4-bench-dist-") as tmp,
@@ -234,49 +288,16 @@ def main(argv: list[str] | None = None) -> int:
                     for workers in (2, 1):
                         if workers == 1:
                             leg.stop_worker("worker2")
-                        legs_out.append(_measure(leg, block(1), workers, args.orders, log))
-                        legs_out.append(
-                            _measure(leg, block(args.backfill_days), workers, args.orders, log)
-                        )
+                        for n in (1, args.backfill_days):
+                            legs_out.append(_measure(leg, block(n), workers, args.orders, log))
+                            write_text_atomic(args.out, json.dumps(report(False), indent=2) + "\n")
                 finally:
                     leg.down()
         finally:
             for schema in (f"bench_wh_{tag}", f"bench_stg_{tag}"):
                 PostgresWarehouse(f"{PG}/{WAREHOUSE_DB}", schema=schema).drop_schema()
 
-    def pick(engine: str, workers: int, days: int) -> dict[str, Any]:
-        return next(
-            r for r in legs_out
-            if r["engine"] == engine and r["workers"] == workers and r["days"] == days
-        )  # fmt: skip
-
-    summary: dict[str, Any] = {}
-    for engine in {r["engine"] for r in legs_out}:
-        key = engine.replace("-", "_")
-        for label, n in (("day", 1), ("backfill", args.backfill_days)):
-            one, two = pick(engine, 1, n), pick(engine, 2, n)
-            summary[f"{key}_{label}_1w_s"] = one["makespan_s"]
-            summary[f"{key}_{label}_2w_s"] = two["makespan_s"]
-            summary[f"{key}_{label}_speedup"] = round(one["makespan_s"] / two["makespan_s"], 2)
-            summary[f"{key}_{label}_per_day_1w_s"] = round(one["makespan_s"] / n, 1)
-            summary[f"{key}_{label}_per_day_2w_s"] = round(two["makespan_s"] / n, 1)
-    all_days = sum(r["reconciliation"]["days"] for r in legs_out)
-    report = {
-        "command": "uv run --frozen python stage4_pipelines/bench/distributed.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "backfill_days": args.backfill_days,
-        "orders_per_day": args.orders,
-        "legs": legs_out,
-        "summary": summary,
-        "days_loaded": all_days,
-        "days_exact": sum(r["reconciliation"]["exact"] for r in legs_out),
-        "days_loaded_once": sum(r["reconciliation"]["loaded_once"] for r in legs_out),
-        "days_duplicated": sum(r["reconciliation"]["loaded_twice_or_more"] for r in legs_out),
-        "days_missing": sum(r["reconciliation"]["missing"] for r in legs_out),
-        "bench_minutes": round((time.monotonic() - bench_start) / 60, 1),
-        "machine": machine_facts(load_before=started_load),
-    }
-    write_text_atomic(args.out, json.dumps(report, indent=2) + "\n")
+    write_text_atomic(args.out, json.dumps(report(True), indent=2) + "\n")
     log(f"wrote {args.out}")
     return 0
 
