@@ -70,14 +70,14 @@ class AirflowLeg:
 
     name = "airflow-celery"
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, slot: int = 0) -> None:
         self.cluster = AirflowCluster(
-            run_dir=run_dir, database="s4_bench_airflow",
-            redis_url="redis://127.0.0.1:6379/13", api_port=8796,
+            run_dir=run_dir, database=f"s4_bench_airflow{slot or ''}",
+            redis_url=f"redis://127.0.0.1:6379/{13 + slot}", api_port=8796 + 10 * slot,
         )  # fmt: skip
 
     def up(self) -> None:
-        _pg_admin("DROP DATABASE IF EXISTS s4_bench_airflow WITH (FORCE)")
+        _pg_admin(f"DROP DATABASE IF EXISTS {self.cluster.database} WITH (FORCE)")
         self.cluster.up(timeout_s=900)
         self.cluster.airflow("dags", "unpause", "ecommerce_etl")
         # unpausing makes the latest scheduled run (yesterday): let it finish before timing
@@ -129,13 +129,14 @@ class PrefectLeg:
 
     name = "prefect-pool"
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, slot: int = 0) -> None:
         self.pool = PrefectPool(
-            run_dir=run_dir, database="s4_bench_prefect", api_port=4212, scheduled=False
-        )
+            run_dir=run_dir, database=f"s4_bench_prefect{slot or ''}",
+            api_port=4212 + 10 * slot, scheduled=False,
+        )  # fmt: skip
 
     def up(self) -> None:
-        _pg_admin("DROP DATABASE IF EXISTS s4_bench_prefect WITH (FORCE)")
+        _pg_admin(f"DROP DATABASE IF EXISTS {self.pool.database} WITH (FORCE)")
         self.pool.up(timeout_s=900)
 
     def down(self) -> None:
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", nargs="+", default=["prefect", "airflow"],
                         choices=["airflow", "prefect"])  # fmt: skip
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--slot", type=int, default=0, help="ports and databases of their own (two runs at once)"
+    )
     args = parser.parse_args(argv)
 
     def log(line: str) -> None:
@@ -281,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             for engine in args.engines:
-                leg: Any = (AirflowLeg if engine == "airflow" else PrefectLeg)(Path(tmp) / engine)
+                leg: Any = (AirflowLeg if engine == "airflow" else PrefectLeg)(
+                    Path(tmp) / engine, args.slot
+                )
                 log(f"{leg.name}: starting with 2 workers")
                 leg.up()
                 try:
