@@ -67,14 +67,15 @@ def _bad_input(message: str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _check_targets(settings: PipelineSettings) -> None:
-    """The source URL parsed and the warehouse opened once, before any day runs."""
+def _check_targets(settings: PipelineSettings, days: list[date]) -> None:
+    """The source opened (a file source: its files checked and the days in its span) and the
+    warehouse opened once, before any day runs."""
     from stage4_pipelines.errors import ConfigError, WarehouseBusy
-    from stage4_pipelines.extract import source_from_url
+    from stage4_pipelines.extract import check_source_days, source_from_settings
     from stage4_pipelines.warehouse import connect_warehouse
 
     try:
-        source_from_url(settings.source_url, timeout_seconds=settings.request_timeout_seconds)
+        check_source_days(source_from_settings(settings), days)
         warehouse = connect_warehouse(settings.warehouse_url)
         warehouse.ping()
         warehouse.close()
@@ -102,13 +103,11 @@ def _run_days(days: list[date], engine: EngineName, settings: PipelineSettings) 
     if engine is EngineName.core:
         from stage4_pipelines.errors import Stage4Error
         from stage4_pipelines.etl import process_day
-        from stage4_pipelines.extract import source_from_url
+        from stage4_pipelines.extract import source_from_settings
         from stage4_pipelines.warehouse import connect_warehouse
 
         warehouse = connect_warehouse(settings.warehouse_url)
-        source = source_from_url(
-            settings.source_url, timeout_seconds=settings.request_timeout_seconds
-        )
+        source = source_from_settings(settings)
         for day in days:
             try:
                 result = process_day(
@@ -161,7 +160,7 @@ def run(
         check_day_has_ended(the_day, settings.timezone, "--day")
     except BadInput as exc:
         _bad_input(str(exc))
-    _check_targets(settings)
+    _check_targets(settings, [the_day])
     _report(_run_days([the_day], engine, settings))
 
 
@@ -178,7 +177,7 @@ def backfill(
         check_day_has_ended(days[-1], settings.timezone, "--end")
     except BadInput as exc:
         _bad_input(str(exc))
-    _check_targets(settings)
+    _check_targets(settings, days)
     _report(_run_days(days, engine, settings))
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_SLA_DIR", "PipelineSettings", "get_settings"]
+__all__ = ["DEFAULT_SLA_DIR", "OLIST_SLA_DIR", "PipelineSettings", "get_settings"]
 
 DEFAULT_SLA_DIR = Path(__file__).resolve().parent / "sla"
+OLIST_SLA_DIR = DEFAULT_SLA_DIR / "olist"
+"""The SLA of the real Olist feed (BRL, Olist's order statuses, Brazil; see its files)."""
 
 
 class PipelineSettings(BaseSettings):
@@ -25,7 +27,11 @@ class PipelineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STAGE4_", env_ignore_empty=True, extra="ignore")
 
     source_url: str = "http://127.0.0.1:8765"
-    """``http://host:port`` of the upstream API, or ``generated://?orders=200&seed=7`` (no server)."""
+    """``http://host:port`` of the upstream API, ``generated://?orders=200&seed=7`` (no server),
+    or ``olist:///abs/folder`` (Olist's Kaggle CSVs, real data)."""
+    source_timezone: str = "America/Sao_Paulo"
+    """Timezone of the wall-clock timestamps in a file source (Olist writes São Paulo time);
+    a day is still a ``timezone`` day. Live sources already serve the pipeline's days."""
     warehouse_url: str = "duckdb:///data/stage4/warehouse.duckdb"
     """``duckdb:///path.duckdb`` (embedded default) or ``postgresql://user@host/db?schema=name``."""
     staging_dir: Path = Path("data/stage4/staging")
@@ -34,6 +40,7 @@ class PipelineSettings(BaseSettings):
     ``file:///mnt/shared/stage4``); unset = ``staging_dir``, a folder of this machine only."""
     reports_dir: Path = Path("data/stage4/quality_reports")
     sla_dir: Path = DEFAULT_SLA_DIR
+    """Unset: ``sla/`` for the generated feed, ``sla/olist/`` for an ``olist:`` source."""
     chaos_dir: Path | None = None
     """Folder of armed one-shot faults (see ``chaos.py``); None disables fault injection."""
     timezone: str = "Asia/Seoul"
@@ -55,7 +62,7 @@ class PipelineSettings(BaseSettings):
             raise ValueError(f"{value!r} is not a 5-field cron expression; use e.g. '0 2 * * *'")
         return value
 
-    @field_validator("timezone")
+    @field_validator("timezone", "source_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         try:
@@ -63,6 +70,13 @@ class PipelineSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not an IANA timezone; use e.g. 'Asia/Seoul'") from exc
         return value
+
+    @model_validator(mode="after")
+    def _sla_of_the_source(self) -> PipelineSettings:
+        """The SLA describes a feed: real Olist data gets its own unless one is set."""
+        if "sla_dir" not in self.model_fields_set and self.source_url.startswith("olist:"):
+            self.sla_dir = OLIST_SLA_DIR
+        return self
 
 
 def get_settings() -> PipelineSettings:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from stage4_pipelines.chaos import maybe_crash, maybe_pause
 from stage4_pipelines.config import PipelineSettings
-from stage4_pipelines.extract import RawDay, Source, extract_day, source_from_url
+from stage4_pipelines.extract import RawDay, Source, extract_day, source_from_settings
 from stage4_pipelines.quality import QualityReport, run_quality_gate
 from stage4_pipelines.source.generator import ExpectedDay, order_checksum
 from stage4_pipelines.staging import read_staged, stage_tables, staging_target
@@ -128,7 +128,7 @@ def _target(settings: PipelineSettings, day: date) -> str | Path:
 def extract_step(day: date, settings: PipelineSettings) -> str:
     """Extract ``day`` from the upstream and stage it; returns the raw reference."""
     maybe_crash(settings.chaos_dir, "extract", day)
-    source = source_from_url(settings.source_url, timeout_seconds=settings.request_timeout_seconds)
+    source = source_from_settings(settings)
     raw = extract_day(source, day)
     return stage_tables(_target(settings, day), "raw", raw.tables)
 

@@ -1,22 +1,26 @@
 """Extract one day from the upstream: every table, complete, or a clear transient error.
 
-Two sources share one interface: :class:`HttpSource` talks to the upstream API (real network,
+Three sources share one interface: :class:`HttpSource` talks to the upstream API (real network,
 real timeouts), :class:`GeneratedSource` calls the generator in-process with the same fault
-plan (the *fast mode* used by the 3000-day reliability simulation).
+plan (the *fast mode* used by the 3000-day reliability simulation), and
+:class:`~stage4_pipelines.source.olist.OlistSource` cuts days out of Olist's real CSVs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from typing import Protocol
-from urllib.parse import parse_qs, urlparse
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import parse_qs, unquote, urlparse
 
 import httpx
 import orjson
 import pandas as pd
 
+from stage4_pipelines.config import PipelineSettings
 from stage4_pipelines.errors import (
     ConfigError,
     TruncatedPayload,
@@ -26,7 +30,17 @@ from stage4_pipelines.errors import (
 from stage4_pipelines.source.faults import Fault, FaultConfig, FaultInjector
 from stage4_pipelines.source.generator import TABLES, generate_day
 
-__all__ = ["GeneratedSource", "HttpSource", "RawDay", "Source", "extract_day", "source_from_url"]
+__all__ = [
+    "BoundedSource",
+    "GeneratedSource",
+    "HttpSource",
+    "RawDay",
+    "Source",
+    "check_source_days",
+    "extract_day",
+    "source_from_settings",
+    "source_from_url",
+]
 
 
 @dataclass
@@ -43,6 +57,21 @@ class Source(Protocol):
     def fetch_table(self, day: date, table: str) -> pd.DataFrame:
         """The table's rows; raises a TransientError subclass when the upstream misbehaves."""
         ...
+
+
+@runtime_checkable
+class BoundedSource(Protocol):
+    """A source whose data covers a fixed span of days (a folder of files, not a live feed)."""
+
+    def check_days(self, days: Sequence[date]) -> None:
+        """Raise ConfigError naming the span when a day lies outside it."""
+        ...
+
+
+def check_source_days(source: Source, days: Sequence[date]) -> None:
+    """Refuse, before any work, days a bounded source cannot have (live feeds have every day)."""
+    if isinstance(source, BoundedSource):
+        source.check_days(days)
 
 
 @cache
@@ -111,8 +140,16 @@ def _generated_tables(day: date, orders: int, seed: int, corrupt: bool) -> dict[
     return generate_day(day, orders=orders, seed=seed, corrupt=corrupt).tables
 
 
-def source_from_url(url: str, *, timeout_seconds: float = 30.0) -> Source:
-    """``http(s)://...`` gives an HttpSource; ``generated://?orders=200&seed=7`` a GeneratedSource."""
+def source_from_url(
+    url: str,
+    *,
+    timeout_seconds: float = 30.0,
+    timezone: str = "Asia/Seoul",
+    source_timezone: str = "America/Sao_Paulo",
+) -> Source:
+    """``http(s)://...`` gives an HttpSource; ``generated://?orders=200&seed=7`` a GeneratedSource;
+    ``olist:///abs/folder`` (or ``olist:relative/folder``, ``?encoding=latin-1``) an OlistSource
+    whose days are ``timezone`` days of timestamps written in ``source_timezone``."""
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
         return HttpSource(url, timeout_seconds=timeout_seconds)
@@ -127,9 +164,35 @@ def source_from_url(url: str, *, timeout_seconds: float = 30.0) -> Source:
         if orders < 1:
             raise ConfigError(f"source URL {url!r}: orders must be at least 1")
         return GeneratedSource(orders_per_day=orders, seed=seed)
+    if parsed.scheme == "olist":
+        from stage4_pipelines.source.olist import OlistSource
+
+        folder = unquote(parsed.netloc + parsed.path)
+        if not folder:
+            raise ConfigError(
+                f"source URL {url!r} names no folder: use olist:///abs/path/to/olist "
+                "(the unzipped Kaggle download)"
+            )
+        query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        return OlistSource(
+            Path(folder),
+            timezone=timezone,
+            source_timezone=source_timezone,
+            encoding=query.get("encoding", "utf-8"),
+        )
     raise ConfigError(
-        f"source URL {url!r} is not supported: use http://host:port (the upstream API) "
-        "or generated://?orders=200 (in-process generator)"
+        f"source URL {url!r} is not supported: use http://host:port (the upstream API), "
+        "generated://?orders=200 (in-process generator) or olist:///folder (Olist's CSVs)"
+    )
+
+
+def source_from_settings(settings: PipelineSettings) -> Source:
+    """The source ``STAGE4_SOURCE_URL`` names, with the timeouts and timezones of the settings."""
+    return source_from_url(
+        settings.source_url,
+        timeout_seconds=settings.request_timeout_seconds,
+        timezone=settings.timezone,
+        source_timezone=settings.source_timezone,
     )
 
 

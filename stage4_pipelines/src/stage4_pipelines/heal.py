@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from stage4_pipelines.config import PipelineSettings
 from stage4_pipelines.errors import Stage4Error, TransientError
 from stage4_pipelines.etl import process_day
-from stage4_pipelines.extract import Source, source_from_url
+from stage4_pipelines.extract import Source, source_from_settings
 from stage4_pipelines.warehouse import BetweenTables, Warehouse, connect_warehouse
 
 __all__ = ["HealReport", "heal_gaps", "heal_missed_days", "missed_days"]
@@ -87,9 +87,7 @@ def heal_missed_days(day: date, settings: PipelineSettings, *, run_id: str) -> H
     try:
         return heal_gaps(
             day,
-            source=source_from_url(
-                settings.source_url, timeout_seconds=settings.request_timeout_seconds
-            ),
+            source=source_from_settings(settings),
             warehouse=warehouse,
             sla_dir=settings.sla_dir,
             reports_dir=settings.reports_dir,

@@ -27,8 +27,9 @@ __all__ = [
 TABLES: tuple[str, ...] = ("customers", "products", "orders", "order_items", "payments")
 """The tables the upstream serves for every day."""
 
-KRW_PER_MINOR_UNIT: dict[str, int] = {"KRW": 1, "USD": 13, "EUR": 14}
-"""Fixed conversion rates per minor unit (1 USD cent = 13 KRW): integer maths, exact checksums."""
+KRW_PER_MINOR_UNIT: dict[str, int] = {"KRW": 1, "USD": 13, "EUR": 14, "BRL": 3}
+"""Fixed conversion rates per minor unit (1 USD cent = 13 KRW): integer maths, exact checksums.
+BRL is for the Olist source (1 centavo = 3 KRW, 300 KRW per real); the generator never emits it."""
 
 _CATEGORIES = ("fashion", "electronics", "beauty", "home", "food", "sports")
 _CURRENCY_SPELLINGS = {"KRW": ("KRW", "krw", " KRW", "Krw"), "USD": ("USD", "usd ", " Usd")}
