@@ -25,7 +25,14 @@ from stage5_grading.workflow import Step, command_lines, pytest_args
 __all__ = ["CommandRun", "TestRecord", "run_lint", "run_tests"]
 
 _LINTERS = ("ruff", "mypy", "black", "flake8", "pylint", "isort")
-_PYTEST_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+# Used only when the learner's folder has no pytest config of its own. One event loop for the
+# whole session, as a server has one per worker: an async client made at import (a module-level
+# ``redis.asyncio`` pool) stays bound to a live loop, instead of failing every test after the
+# first with "Event loop is closed".
+_PYTEST_INI = (
+    "[pytest]\nasyncio_mode = auto\n"
+    "asyncio_default_fixture_loop_scope = session\nasyncio_default_test_loop_scope = session\n"
+)
 
 
 @dataclass
