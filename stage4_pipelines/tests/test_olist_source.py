@@ -26,10 +26,16 @@ from olist_files import (
 )
 from typer.testing import CliRunner
 
-from stage4_pipelines.cli import EXIT_BAD_INPUT, app
+from stage4_pipelines.cli import EXIT_BAD_INPUT, EXIT_DAY_FAILED, app
 from stage4_pipelines.config import DEFAULT_SLA_DIR, OLIST_SLA_DIR, PipelineSettings
 from stage4_pipelines.errors import ConfigError, QualityGateError
-from stage4_pipelines.etl import reconcile_day
+from stage4_pipelines.etl import (
+    extract_step,
+    load_step,
+    quality_step,
+    reconcile_day,
+    transform_step,
+)
 from stage4_pipelines.extract import extract_day, source_from_url
 from stage4_pipelines.quality import run_quality_gate
 from stage4_pipelines.source.olist import KRW_PER_CENTAVO, OlistSource, olist_int_ids
@@ -190,6 +196,43 @@ def test_run_and_backfill_load_real_days_exactly_once(env, folder):
         lines = con.execute("SELECT count(*) FROM fact_order_items").fetchone()
     assert total == distinct == len(day_orders(BLACK_FRIDAY)) + len(day_orders(NEXT_DAY))
     assert lines == (sum(len(o.items) for o in SAMPLE if o.day in (BLACK_FRIDAY, NEXT_DAY)),)
+
+
+def test_reconcile_says_when_the_warehouse_and_the_files_disagree(env):
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["backfill", "--start", "2017-11-24", "--end", "2017-11-25"]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["reconcile", "--start", "2017-11-24", "--end", "2017-11-25"])
+    assert result.exit_code == 0, result.output
+    assert "2/2 day(s) reconcile with the source" in result.output
+    with duckdb.connect(str(env / "w.duckdb")) as con:  # lose one order line of the 25th
+        con.execute("DELETE FROM fact_order_items WHERE ds = DATE '2017-11-25' AND line_no = 3")
+    result = runner.invoke(app, ["reconcile", "--start", "2017-11-24", "--end", "2017-11-25"])
+    assert result.exit_code == EXIT_DAY_FAILED
+    assert "not matching: 2017-11-25" in result.output
+
+
+def test_the_engines_staged_steps_run_on_real_data(env):
+    """What the Airflow tasks and Prefect tasks call: raw and facts staged as Parquet between."""
+    settings = PipelineSettings()
+    raw_ref = extract_step(NEXT_DAY, settings)
+    facts_ref = transform_step(raw_ref, NEXT_DAY, settings)
+    assert quality_step(facts_ref, NEXT_DAY, settings).passed
+    result = load_step(facts_ref, NEXT_DAY, settings, run_id="staged")
+    assert result.orders == len(day_orders(NEXT_DAY))
+    assert result.revenue_krw == revenue_centavos(NEXT_DAY) * KRW_PER_CENTAVO
+
+
+def test_a_daylight_saving_hour_that_never_happened_still_lands_on_a_day(tmp_path):
+    """Brazil sprang forward at 00:00 on 2017-10-15: 00:30 did not exist in São Paulo."""
+    gap = Order("dst", "u1", "delivered", "2017-10-15 00:30:00", items=[("p1", "10.00", "1.00")])
+    folder = write_olist(tmp_path / "olist", [*SAMPLE, gap])
+    seoul = _source(folder, timezone="Asia/Seoul")
+    orders = seoul.fetch_table(date(2017, 10, 15), "orders").set_index("order_id")
+    # moved forward to 01:00 (UTC-2) = 03:00 UTC = 12:00 in Seoul
+    assert orders.at[int(hexid("dst")[:15], 16), "order_ts"] == "2017-10-15T12:00:00"
 
 
 def test_an_empty_day_inside_the_span_loads_as_empty(env):

@@ -182,6 +182,52 @@ def backfill(
 
 
 @app.command()
+def reconcile(
+    start: Annotated[str, typer.Option("--start", "-s", help="first day, YYYY-MM-DD")],
+    end: Annotated[str | None, typer.Option("--end", help="last day (default: START)")] = None,
+) -> None:
+    """Compare loaded days with the source's own truth: orders, order lines, revenue, checksum.
+
+    Needs a source that knows its truth (``olist://`` counts it from the files,
+    ``generated://`` from the generator); exit 1 when a day does not match.
+    """
+    from stage4_pipelines.errors import ConfigError
+    from stage4_pipelines.etl import reconcile_day
+    from stage4_pipelines.extract import TruthSource, check_source_days, source_from_settings
+    from stage4_pipelines.warehouse import connect_warehouse
+
+    try:
+        first = parse_day(start, "--start")
+        days = day_span(first, parse_day(end, "--end") if end else first)
+        settings = load_settings()
+    except BadInput as exc:
+        _bad_input(str(exc))
+    try:
+        source = source_from_settings(settings)
+        check_source_days(source, days)
+        if not isinstance(source, TruthSource):
+            raise ConfigError(
+                f"STAGE4_SOURCE_URL {settings.source_url!r} keeps no truth to reconcile with: "
+                "use olist:///folder or generated://?orders=N (the settings the days were loaded with)"
+            )
+        warehouse = connect_warehouse(settings.warehouse_url)
+        warehouse.ping()
+    except ConfigError as exc:
+        _bad_input(str(exc))
+    try:
+        checks = [reconcile_day(warehouse, source.expected_day(day)) for day in days]
+    finally:
+        warehouse.close()
+    for check in checks:
+        console.print(check.model_dump_json(), highlight=False, soft_wrap=True)
+    wrong = [str(c.day) for c in checks if not c.matches]
+    console.print(f"{len(checks) - len(wrong)}/{len(checks)} day(s) reconcile with the source")
+    if wrong:
+        console.print(f"[red]not matching: {', '.join(wrong)}[/] — run them again")
+        raise typer.Exit(EXIT_DAY_FAILED)
+
+
+@app.command()
 def simulate(
     days: Annotated[int, typer.Option("--days", "-n", min=1, help="simulated days")] = 3000,
     out: Annotated[Path, typer.Option("--out", "-o", help="work folder")] = Path("data/stage4/sim"),

@@ -28,7 +28,7 @@ from stage4_pipelines.errors import (
     UpstreamUnavailable,
 )
 from stage4_pipelines.source.faults import Fault, FaultConfig, FaultInjector
-from stage4_pipelines.source.generator import TABLES, generate_day
+from stage4_pipelines.source.generator import TABLES, ExpectedDay, generate_day
 
 __all__ = [
     "BoundedSource",
@@ -36,6 +36,7 @@ __all__ = [
     "HttpSource",
     "RawDay",
     "Source",
+    "TruthSource",
     "check_source_days",
     "extract_day",
     "source_from_settings",
@@ -65,6 +66,15 @@ class BoundedSource(Protocol):
 
     def check_days(self, days: Sequence[date]) -> None:
         """Raise ConfigError naming the span when a day lies outside it."""
+        ...
+
+
+@runtime_checkable
+class TruthSource(Protocol):
+    """A source that knows what a correct pipeline loads for a day (for reconciliation)."""
+
+    def expected_day(self, day: date) -> ExpectedDay:
+        """Orders, order lines, revenue and the order-id checksum of ``day``, from the source."""
         ...
 
 
@@ -133,6 +143,12 @@ class GeneratedSource:
             raise TruncatedPayload(f"{where}: injected truncated file")
         corrupt = self.injector.is_corrupt(day)
         return _generated_tables(day, self.orders_per_day, self.seed, corrupt)[table].copy()
+
+    def expected_day(self, day: date) -> ExpectedDay:
+        """The generator's truth for ``day`` (what it recorded before dirtying the feed)."""
+        generated = generate_day(day, orders=self.orders_per_day, seed=self.seed)
+        assert generated.expected is not None  # generate_day always records it
+        return generated.expected
 
 
 @lru_cache(maxsize=8)
