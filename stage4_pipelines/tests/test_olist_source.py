@@ -39,6 +39,7 @@ from stage4_pipelines.etl import (
 from stage4_pipelines.extract import extract_day, source_from_url
 from stage4_pipelines.quality import run_quality_gate
 from stage4_pipelines.source.olist import KRW_PER_CENTAVO, OlistSource, olist_int_ids
+from stage4_pipelines.source.olist_csv import _centavos
 from stage4_pipelines.transform import build_facts
 from stage4_pipelines.warehouse import connect_warehouse
 
@@ -328,3 +329,12 @@ def test_a_changed_file_is_read_again(folder):
     extra = Order("o9", "u9", "approved", "2017-11-25 08:00:00")
     write_olist(folder, [*SAMPLE, extra])
     assert len(_source(folder).fetch_table(NEXT_DAY, "orders")) == 4
+
+
+def test_brl_amounts_become_exact_centavos():
+    """No float on the way: every written form of a BRL amount gives its exact centavos."""
+    written = ["58.90", "7.5", "120", "0.85", "0.00", "13664.08", " 3.05 ", "99999999999.99"]
+    frame = pd.DataFrame({"price": written}, dtype=str)
+    assert _centavos(Path("items.csv"), frame, "price").tolist() == [
+        5890, 750, 12000, 85, 0, 1366408, 305, 9999999999999,
+    ]  # fmt: skip

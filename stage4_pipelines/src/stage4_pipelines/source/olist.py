@@ -58,8 +58,8 @@ class OlistSource:
         self.timezone = timezone
         self.source_timezone = source_timezone
         self._local = self._pipeline_local()
-        self._days = self._local.dt.date
-        self._first: dict[int, date] | None = None
+        self._midnight = self._local.dt.normalize()  # datetime64: fast to compare and group
+        self._first: pd.Series | None = None
         self._cached: tuple[date, dict[str, pd.DataFrame]] | None = None
 
     def _pipeline_local(self) -> pd.Series:
@@ -79,9 +79,9 @@ class OlistSource:
 
     def span(self) -> tuple[date, date]:
         """First and last day (pipeline timezone) with an order in the files."""
-        if self._days.empty:
+        if self._midnight.empty:
             raise ConfigError(f"{self.data.folder}: {OLIST_FILES['orders'][0]} has no orders")
-        return self._days.min(), self._days.max()
+        return self._midnight.min().date(), self._midnight.max().date()
 
     def check_days(self, days: Sequence[date]) -> None:
         """Refuse days outside the files' span: the data has no such day (not an empty day)."""
@@ -106,7 +106,7 @@ class OlistSource:
         return self._cached[1][table].copy()
 
     def _day_orders(self, day: date) -> pd.DataFrame:
-        mask = (self._days == day).to_numpy()
+        mask = (self._midnight == pd.Timestamp(day)).to_numpy()
         orders: pd.DataFrame = self.data.orders[mask].assign(order_ts=self._local[mask])
         return orders
 
@@ -116,13 +116,15 @@ class OlistSource:
         items = data.items[data.items["order_id"].isin(orders["order_id"])]
         payments = data.payments[data.payments["order_id"].isin(orders["order_id"])]
 
-        first_purchase = self._first_purchase()
         people = orders["customer_id"].drop_duplicates()
         customers = pd.DataFrame(
             {
                 "customer_id": people.to_numpy(),
                 "email": pd.Series([None] * len(people), dtype="string"),  # Olist is anonymised
-                "signup_date": [first_purchase[p].isoformat() for p in people],
+                "signup_date": self._first_purchase()
+                .reindex(people)
+                .dt.strftime("%Y-%m-%d")
+                .to_numpy(),
                 "country": "BR",
             }
         )
@@ -145,7 +147,7 @@ class OlistSource:
                 {
                     "order_id": orders["order_id"].to_numpy(),
                     "customer_id": orders["customer_id"].to_numpy(),
-                    "order_ts": [ts.isoformat() for ts in orders["order_ts"]],
+                    "order_ts": orders["order_ts"].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(),
                     "status": orders["status"].to_numpy(),
                     "currency": "BRL",
                     "olist_order_id": orders["olist_order_id"].to_numpy(),
@@ -171,12 +173,10 @@ class OlistSource:
             ),
         }
 
-    def _first_purchase(self) -> dict[int, date]:
+    def _first_purchase(self) -> pd.Series:
         """Each person's first purchase day (pipeline timezone) in the files: their cohort."""
         if self._first is None:
-            frame = pd.DataFrame({"person": self.data.orders["customer_id"], "day": self._days})
-            first = frame.groupby("person")["day"].min()
-            self._first = dict(zip(first.index.astype("int64"), first.to_numpy(), strict=True))
+            self._first = self._midnight.groupby(self.data.orders["customer_id"]).min()
         return self._first
 
     def expected_day(self, day: date) -> ExpectedDay:

@@ -186,7 +186,8 @@ def _required(path: Path, frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def olist_int_ids(hex_ids: pd.Series) -> pd.Series:
     """Olist's 32-hex-digit ids as BIGINT keys: the integer of the first 15 hex digits."""
-    return pd.Series([int(h[:15], 16) for h in hex_ids], index=hex_ids.index, dtype="int64")
+    prefixes = hex_ids.str.slice(0, 15).tolist()  # one bulk conversion, then plain strings
+    return pd.Series([int(h, 16) for h in prefixes], index=hex_ids.index, dtype="int64")
 
 
 def _hex(values: pd.Series) -> pd.Series:
@@ -215,10 +216,10 @@ def _centavos(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
     text = frame[column].astype("string").str.strip()
     bad = ~text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     _bad_values(path, column, frame, bad, "BRL amounts like 58.90 (a dot, at most 2 decimals)")
-    parts = text.str.split(".", n=1, expand=True).reindex(columns=[0, 1])
-    whole = parts[0].astype("int64")
-    cents = parts[1].fillna("0").str.ljust(2, "0").astype("int64")
-    return (whole * 100 + cents).astype("int64")
+    two_decimals = text.str.replace(r"^(\d+)$", r"\1.00", regex=True).str.replace(
+        r"\.(\d)$", r".\g<1>0", regex=True
+    )  # "120" -> "120.00", "7.5" -> "7.50": then the digits without the dot are centavos
+    return two_decimals.str.replace(".", "", regex=False).astype("int64")
 
 
 def _integers(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
