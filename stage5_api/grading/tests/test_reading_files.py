@@ -238,3 +238,26 @@ def test_the_app_workload_is_the_one_on_the_listen_port(tmp_path: Path) -> None:
     )
     assert _problems(tmp_path, DEPLOYMENT + "---\n" + redis) == []
     assert any("8080" in p for p in _problems(tmp_path, DEPLOYMENT, listen_port=8080))
+
+
+def test_stub_packages_the_workflow_installs_but_this_environment_lacks(tmp_path: Path) -> None:
+    from stage5_grading.probes_cicd import _missing_stub_packages
+
+    workflow = _write(
+        tmp_path / ".github" / "workflows" / "ci.yml",
+        "jobs:\n  t:\n    steps:\n      - run: pip install -r requirements.txt mypy "
+        "types-redis types-PyYAML\n",
+    )
+    _write(tmp_path / "requirements.txt", "fastapi\ntypes-requests-not-a-real-package\n")
+    files = ImplFiles(
+        root=tmp_path,
+        is_reference=False,
+        module="main",
+        app_dir=tmp_path,
+        dockerfile=None,
+        workflows=[workflow],
+    )
+    missing = _missing_stub_packages(files, tmp_path)
+    assert "types-redis" in missing  # not in the workspace: mypy here lacks its stubs
+    assert "types-requests-not-a-real-package" in missing
+    assert "types-pyyaml" not in missing  # installed in the workspace (ruff/mypy use it)

@@ -18,7 +18,9 @@ for our reference the repo's) and by running what can run here:
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -168,9 +170,16 @@ def _judge_commands(
     deadline = time.monotonic() + Options.of(ctx).ci_timeout
     lint_runs = run_lint(lint, root, deadline=deadline)
     test_runs, record = run_tests(test, root, ctx.work_dir, deadline=deadline)
+    stubs = _missing_stub_packages(files, root)
     for run in lint_runs:
         if run.skipped:
             f.facts.append(f"lint `{run.command}` not run here: {run.skipped}")
+        elif not run.ok and stubs and "mypy" in run.command:
+            f.unjudged.append(
+                f"the workflow's `{_short(run)}` fails here ({_tail(run.output)}), but the "
+                f"workflow installs {', '.join(stubs)}, which this environment lacks: their "
+                "type stubs decide what mypy reports"
+            )
         elif not run.ok:
             f.problems.append(
                 f"the workflow's lint command `{_short(run)}` fails on the code (exit "
@@ -190,6 +199,23 @@ def _judge_commands(
             )
     if test_runs:
         _judge_record(record, f)
+
+
+def _missing_stub_packages(files: ImplFiles, root: Path) -> list[str]:
+    """``types-*`` packages the workflow (or a requirements file) installs and this
+    environment does not have: the grader runs the learner's mypy without them."""
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files.workflows]
+    texts += [
+        p.read_text(encoding="utf-8", errors="replace") for p in root.glob("requirements*.txt")
+    ]
+    wanted = sorted({m.lower() for t in texts for m in re.findall(r"\btypes-[A-Za-z0-9_.-]+", t)})
+    missing = []
+    for name in wanted:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
 
 
 def _judge_record(record: TestRecord, f: _Findings) -> None:
@@ -305,8 +331,9 @@ def _judge_dockerfile_and_manifests(ctx: GradeContext, files: ImplFiles, f: _Fin
                     }
                     answers = statuses.get
             except StartTimeout as exc:
+                busy = "the machine was too busy: " if exc.starved else ""
                 (f.unjudged if exc.starved else f.problems).append(
-                    f"the image's command {plan.describe()} did not start in time: {exc}"
+                    f"{busy}the image's command {plan.describe()} did not start in time: {exc}"
                 )
             except (ProcessStartError, ServerProblem) as exc:
                 f.problems.append(
@@ -377,7 +404,7 @@ def probe_cicd(ctx: GradeContext) -> Measurement:
     if f.unjudged and not f.problems:
         return Measurement(
             value=None,
-            inconclusive="the machine was too busy: " + "; ".join(f.unjudged),
+            inconclusive="not judged here: " + "; ".join(f.unjudged),
             evidence=evidence,
             details=details,
         )
