@@ -26,16 +26,11 @@ from olist_files import (
 )
 from typer.testing import CliRunner
 
+from stage4_pipelines import steps
 from stage4_pipelines.cli import EXIT_BAD_INPUT, EXIT_DAY_FAILED, app
 from stage4_pipelines.config import DEFAULT_SLA_DIR, OLIST_SLA_DIR, PipelineSettings
 from stage4_pipelines.errors import ConfigError, QualityGateError
-from stage4_pipelines.etl import (
-    extract_step,
-    load_step,
-    quality_step,
-    reconcile_day,
-    transform_step,
-)
+from stage4_pipelines.etl import reconcile_day
 from stage4_pipelines.extract import extract_day, source_from_url
 from stage4_pipelines.quality import run_quality_gate
 from stage4_pipelines.source.olist import KRW_PER_CENTAVO, OlistSource, olist_int_ids
@@ -215,15 +210,15 @@ def test_reconcile_says_when_the_warehouse_and_the_files_disagree(env):
     assert "not matching: 2017-11-25" in result.output
 
 
-def test_the_engines_staged_steps_run_on_real_data(env):
-    """What the Airflow tasks and Prefect tasks call: raw and facts staged as Parquet between."""
-    settings = PipelineSettings()
-    raw_ref = extract_step(NEXT_DAY, settings)
-    facts_ref = transform_step(raw_ref, NEXT_DAY, settings)
-    assert quality_step(facts_ref, NEXT_DAY, settings).passed
-    result = load_step(facts_ref, NEXT_DAY, settings, run_id="staged")
-    assert result.orders == len(day_orders(NEXT_DAY))
-    assert result.revenue_krw == revenue_centavos(NEXT_DAY) * KRW_PER_CENTAVO
+def test_the_engines_steps_run_on_real_data(env):
+    """The four functions the Airflow tasks and the Prefect tasks call, staged as Parquet."""
+    day = NEXT_DAY.isoformat()
+    raw_ref = steps.extract_data(PipelineSettings().source_url, day)
+    facts_ref = steps.transform_data(raw_ref, day)
+    assert steps.quality_gate(facts_ref, day)["passed"]
+    result = steps.load_data(facts_ref, day, PipelineSettings().warehouse_url, run_id="staged")
+    assert result["orders"] == len(day_orders(NEXT_DAY))
+    assert result["revenue_krw"] == revenue_centavos(NEXT_DAY) * KRW_PER_CENTAVO
 
 
 def test_a_daylight_saving_hour_that_never_happened_still_lands_on_a_day(tmp_path):
@@ -241,6 +236,10 @@ def test_an_empty_day_inside_the_span_loads_as_empty(env):
     result = CliRunner().invoke(app, ["run", "--day", "2017-11-01"])
     assert result.exit_code == 0, result.output
     assert '"orders":0' in result.output.replace(" ", "")
+    facts = build_facts(extract_day(_source(env.parent / "olist"), date(2017, 11, 1)))
+    with pytest.raises(QualityGateError) as info:  # the generated feed's SLA calls it an error
+        run_quality_gate(date(2017, 11, 1), facts.tables, DEFAULT_SLA_DIR, env)
+    assert "fact_orders.dataset:row_count" in " ".join(info.value.failed_rules)
 
 
 # --- bad folders: exit 2, one message naming the file and the fix, nothing written -------------
