@@ -26,7 +26,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from gradekit.machine import machine_facts
+from opskit.machine import machine_facts
 
 HERE = Path(__file__).resolve().parent
 COMPOSE_FILE = HERE / "docker-compose.yml"

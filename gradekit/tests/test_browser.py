@@ -11,8 +11,8 @@ import pytest
 
 from gradekit.browser import dump_dom, screenshot
 from gradekit.errors import ToolMissing
-from gradekit.processes import free_port, stop_tree, wait_until_answers
 from gradekit.tools import ensure_tool
+from opskit.processes import free_port, stop_tree, wait_until_answers
 
 PAGE = """<!doctype html><html><body style="background:#fff">
 <h1 id="status">loading</h1>

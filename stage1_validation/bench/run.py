@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from gradekit import TreeRSSSampler
+from opskit.memory import TreeRSSSampler
 from stage1_validation import DataValidator
 from stage1_validation.monitor import performance_monitor
 from stage1_validation.synthetic import make_orders

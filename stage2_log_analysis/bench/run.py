@@ -43,8 +43,8 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from gradekit.sampling import TreeRSSSampler
 from gradekit.scorecard import write_atomic
+from opskit.memory import TreeRSSSampler
 from stage2_log_analysis.generator import (
     GroundTruth,
     generate_log,

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-from gradekit.machine import machine_facts
+from opskit.machine import machine_facts
 from stage4_pipelines.config import DEFAULT_SLA_DIR
 from stage4_pipelines.etl import process_day
 from stage4_pipelines.extract import GeneratedSource, extract_day

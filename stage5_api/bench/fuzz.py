@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from gradekit.processes import free_port, stop_tree, wait_until_answers
+from opskit.processes import free_port, stop_tree, wait_until_answers
 from stage5_api.services.bundled_model import make_training_data
 
 HERE = Path(__file__).resolve().parent

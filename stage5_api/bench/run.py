@@ -32,8 +32,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from gradekit.machine import machine_facts
 from gradekit.scorecard import write_atomic
+from opskit.machine import machine_facts
 from stage5_api.services.bundled_model import BUNDLED_KINDS, train_bundled_model
 from stage5_grading.loadtest.openloop import run_open_loop
 from stage5_grading.loadtest.server import AppTarget, UvicornServer

@@ -17,7 +17,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from gradekit.processes import free_port, stop_tree, wait_until_answers
+from opskit.processes import free_port, stop_tree, wait_until_answers
 from stage5_api.services.bundled_model import make_training_data
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gradekit.processes import free_port, stop_tree, wait_until_answers
+from opskit.processes import free_port, stop_tree, wait_until_answers
 from stage5_api.http_timeouts import with_read_timeout
 
 pytestmark = pytest.mark.slow

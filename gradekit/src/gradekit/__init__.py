@@ -5,7 +5,6 @@ from gradekit.errors import GradekitError, ImplementationNotFound, StageNotImple
 from gradekit.implementation import load_implementation
 from gradekit.result import CriterionResult, Measurement
 from gradekit.runner import Check, not_implemented, run_checks
-from gradekit.sampling import TreeRSSSampler, tree_rss_bytes
 from gradekit.scorecard import Scorecard, write_atomic
 from gradekit.stages import STAGES, GradeContext, StageInfo
 
@@ -22,10 +21,8 @@ __all__ = [
     "Scorecard",
     "StageInfo",
     "StageNotImplemented",
-    "TreeRSSSampler",
     "load_implementation",
     "not_implemented",
     "run_checks",
-    "tree_rss_bytes",
     "write_atomic",
 ]

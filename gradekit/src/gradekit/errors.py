@@ -3,20 +3,16 @@
 GradekitError
  ├── ImplementationNotFound   the IMPL to grade cannot be located or imported: fix the path/name
  ├── StageNotImplemented      the stage has no grader yet: nothing to fix on the caller's side
- ├── ProcessStartError        a child server exited or never answered while starting: read its log
  ├── ToolMissing              a Debian tool (wrk, nginx, chromium) is absent: install it with apt-get
  └── BrowserError             headless Chromium ran but produced no screenshot
 """
 
 from __future__ import annotations
 
-from opskit.processes import ProcessStartError  # raised by opskit.processes; re-exported
-
 __all__ = [
     "BrowserError",
     "GradekitError",
     "ImplementationNotFound",
-    "ProcessStartError",
     "StageNotImplemented",
     "ToolMissing",
 ]

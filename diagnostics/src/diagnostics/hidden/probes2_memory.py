@@ -26,7 +26,7 @@ from diagnostics.hidden.candidate import attribute, call, classify, describe
 from diagnostics.hidden.lifeline import die_with_parent
 from diagnostics.hidden.log_result import total_errors
 from diagnostics.hidden.records import LogFile, ProbeResult, SandboxSpec, Source
-from gradekit import TreeRSSSampler, tree_rss_bytes
+from opskit.memory import TreeRSSSampler, tree_rss_bytes
 
 __all__ = ["measure_in_fork", "probe_memory"]
 

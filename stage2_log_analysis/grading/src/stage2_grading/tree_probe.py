@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gradekit.sampling import TreeRSSSampler
+from opskit.memory import TreeRSSSampler
 
 __all__ = ["ProbeRun", "main", "run_probe"]
 

@@ -25,9 +25,9 @@ from gradekit.containers import (
     run_container,
 )
 from gradekit.isolation import run_isolated
-from gradekit.processes import free_port
 from gradekit.result import Measurement
 from gradekit.stages import GradeContext
+from opskit.processes import free_port
 from stage3_grading.layout import DockerLayout, docker_layout
 from stage3_grading.recommendations import UnreadableOutput, distinct_lists, query_server
 from stage3_grading.serving import K

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gradekit.processes import free_port
+from opskit.processes import free_port
 
 __all__ = ["engine_homes", "exported", "fresh_warehouse", "pipeline_env"]
 

@@ -27,9 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-from gradekit.errors import ProcessStartError
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import GradeContext
+from opskit.processes import ProcessStartError
 from stage5_grading.ci_run import CommandRun, TestRecord, run_lint, run_tests
 from stage5_grading.dockerfile import parse_dockerfile
 from stage5_grading.launch import dockerfile_plan

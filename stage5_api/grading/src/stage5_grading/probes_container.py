@@ -36,9 +36,9 @@ from gradekit.containers import (
     remove_image,
     run_container,
 )
-from gradekit.processes import free_port
 from gradekit.result import Measurement
 from gradekit.stages import GradeContext
+from opskit.processes import free_port
 from stage5_grading.layout import REPO, ImplFiles, impl_files
 from stage5_grading.loadtest.burst import send_all
 from stage5_grading.loadtest.lb import RedisServer

@@ -15,9 +15,10 @@ import time
 
 import httpx
 
-from gradekit.errors import BrowserError, ProcessStartError
+from gradekit.errors import BrowserError
 from gradekit.result import ErrorSource, Measurement
 from gradekit.stages import GradeContext
+from opskit.processes import ProcessStartError
 from stage5_grading.dashboard import judge_grafana, judge_html, render
 from stage5_grading.loadtest.burst import send_all
 from stage5_grading.loadtest.lb import RedisServer

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port
 from gradekit.result import Measurement
 from gradekit.stages import GradeContext
+from opskit.processes import ProcessStartError, free_port
 from stage5_grading.launch import LaunchPlan, default_plan, dockerfile_plan
 from stage5_grading.layout import ImplFiles, impl_files
 from stage5_grading.loadtest.lb import RedisServer

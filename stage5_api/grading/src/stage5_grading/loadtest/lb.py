@@ -28,9 +28,8 @@ from types import TracebackType
 
 import psutil
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port, kill_tree
 from gradekit.tools import ensure_tool
+from opskit.processes import ProcessStartError, free_port, kill_tree
 from stage5_grading.loadtest.server import AppTarget, ServerProcess, UvicornServer, http_status
 
 __all__ = ["LoadBalancedCluster", "Readiness", "RedisServer", "nginx_config"]

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port
 from gradekit.tools import ensure_tool
+from opskit.processes import ProcessStartError, free_port
 from stage5_grading.loadtest.server import http_status
 
 __all__ = ["LoggingProxy", "ProxiedRequest"]

@@ -4,7 +4,7 @@
 from their Dockerfile, or ours) with a private ``PROMETHEUS_MULTIPROC_DIR``, waits until a
 path answers 200, and stops the whole process tree. :class:`UvicornServer` builds the command
 for an ``module:app`` target (the benchmark and the product's tests use it). Ports, readiness
-and stopping come from ``gradekit.processes``.
+and stopping come from ``opskit.processes``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from types import TracebackType
 
 import psutil
 
-from gradekit.errors import ProcessStartError
-from gradekit.processes import free_port, stop_tree
+from opskit.processes import ProcessStartError, free_port, stop_tree
 
 __all__ = [
     "AppTarget",
