@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 from stage4_pipelines import steps
 from stage4_pipelines.cli import EXIT_BAD_INPUT, EXIT_DAY_FAILED, app
 from stage4_pipelines.config import DEFAULT_SLA_DIR, OLIST_SLA_DIR, PipelineSettings
+from stage4_pipelines.engines import settings_env
 from stage4_pipelines.errors import ConfigError, QualityGateError
 from stage4_pipelines.etl import reconcile_day
 from stage4_pipelines.extract import extract_day, source_from_url
@@ -337,3 +338,25 @@ def test_brl_amounts_become_exact_centavos():
     assert _centavos(Path("items.csv"), frame, "price").tolist() == [
         5890, 750, 12000, 85, 0, 1366408, 305, 9999999999999,
     ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_prefect_engine_loads_real_days_exactly(prefect_harness, env, folder):
+    """The real engine (a temporary Prefect server): two days, one again, both reconcile."""
+    from stage4_pipelines.prefect_flow import etl_backfill
+
+    settings = PipelineSettings(retry_delay_seconds=0.05)
+    with settings_env(settings):
+        first = etl_backfill("2017-11-24", "2017-11-25")
+        again = etl_backfill("2017-11-24", "2017-11-24")
+    assert first == {"2017-11-24": "COMPLETED", "2017-11-25": "COMPLETED"}
+    assert again == {"2017-11-24": "COMPLETED"}
+    warehouse = connect_warehouse(settings.warehouse_url)
+    try:
+        source = _source(folder)
+        for day in (BLACK_FRIDAY, NEXT_DAY):
+            assert reconcile_day(warehouse, source.expected_day(day)).matches
+        audit = warehouse.read_table("etl_load_audit").set_index("ds")["load_count"]
+        assert audit.to_dict() == {BLACK_FRIDAY: 2, NEXT_DAY: 1}
+    finally:
+        warehouse.close()
