@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from opskit.files import write_text_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(
     r"(?P<open><!-- results: (?P<file>[^|>]+?) \| (?P<template>.*?) -->\n)(?P<body>.*?)(?P<close><!-- /results -->)",
@@ -83,9 +85,7 @@ def main(argv: list[str]) -> int:
         if new != text:
             stale.append(path.relative_to(ROOT))
             if not check:
-                tmp = path.with_suffix(path.suffix + ".tmp")
-                tmp.write_text(new, encoding="utf-8")
-                tmp.replace(path)
+                write_text_atomic(path, new)
     if check and stale:
         print("figures differ from their result files in: " + ", ".join(map(str, stale)))
         print("run `make docs` and commit the result")
