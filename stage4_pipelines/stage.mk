@@ -53,5 +53,9 @@ env-prefect-pool-stage4: setup ## Stage 4: print the exports that point `prefect
 	@$(RUN) python -m stage4_pipelines cluster prefect-env --run-dir $(S4_CLUSTER_DIR)/prefect
 
 .PHONY: bench-distributed-stage4
-bench-distributed-stage4: setup ## Stage 4: a day and a 30-day backfill on 1 vs 2 workers, Celery and Prefect pool (~1.5 h; JSON in bench/results)
-	$(RUN) python stage4_pipelines/bench/distributed.py --backfill-days 30
+bench-distributed-stage4: setup ## Stage 4: a day and a 30-day backfill on 1 vs 2 workers, Prefect pool and Celery side by side (~1.5 h; JSON in bench/results)
+	$(RUN) python stage4_pipelines/bench/distributed.py --backfill-days 30 --engines prefect \
+		--out stage4_pipelines/bench/results/stage4_distributed_prefect.json & prefect=$$!; \
+	$(RUN) python stage4_pipelines/bench/distributed.py --backfill-days 30 --engines airflow --slot 1 \
+		--out stage4_pipelines/bench/results/stage4_distributed_airflow.json; airflow=$$?; \
+	wait $$prefect; exit $$(( $$? || airflow ))
