@@ -31,7 +31,7 @@ def run_api(settings: DemoSettings, handoff: MlopsHandoff) -> tuple[StepResult, 
     out.mkdir(parents=True, exist_ok=True)
     api_settings = Settings(
         mlflow_tracking_uri=handoff.tracking_uri,
-        model_name=handoff.api_model_name,
+        model_name=handoff.model_name,
         redis_url=settings.redis_url,  # None: no cache, the API says "disabled" in /ready
         cache_prefix="demo:pred:",
         # The demo shows the cache at work. The service's cost gate would skip Redis for a model
@@ -55,7 +55,7 @@ def run_api(settings: DemoSettings, handoff: MlopsHandoff) -> tuple[StepResult, 
     write_json(out / "requests.json", {"ready": ready, "responses": responses})
     summary = {
         "url": server.url,
-        "model": f"{handoff.api_model_name} @{CHAMPION} (v{ready.get('model_version')})",
+        "model": f"{handoff.model_name} @{CHAMPION} (v{ready.get('model_version')})",
         "requests": len(responses),
         "ok": len(ok),
         "redis": ready.get("redis"),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from demo.adapter import log_top_item_model
 from demo.config import DemoSettings
 from demo.results import Artifact, StepResult, write_json
 from stage3_mlops import GeneratorConfig, RecommendationMLOps, generate_interactions
@@ -19,11 +17,16 @@ CHAMPION = "champion"  # the alias stage 3 promotes and stage 5 serves
 
 
 class MlopsHandoff:
-    """What step 5 needs from step 3: where the registry is and which model to serve."""
+    """What step 5 needs from step 3: where the registry is and which model to serve.
 
-    def __init__(self, tracking_uri: str, api_model_name: str, store_dir: str | None) -> None:
+    ``model_name`` is stage 3's registered recommender itself: stage 5 serves its ``champion``
+    alias, reading ``features[0]`` as the ``user_id`` its signature names and answering with
+    the top row of its ranked list.
+    """
+
+    def __init__(self, tracking_uri: str, model_name: str, store_dir: str | None) -> None:
         self.tracking_uri = tracking_uri
-        self.api_model_name = api_model_name
+        self.model_name = model_name
         self.store_dir = store_dir  # the SQLite store's folder, None for a remote server
 
 
@@ -38,7 +41,7 @@ def tracking_uri_for(settings: DemoSettings) -> tuple[str, str | None]:
 
 def run_mlops(settings: DemoSettings) -> tuple[StepResult, MlopsHandoff]:
     """Train every grid entry as an MLflow run, promote the best to ``champion``, then monitor
-    one week the model has not seen; finally register the API adapter of the champion."""
+    one week the model has not seen. Stage 5 then serves the champion as it is registered."""
     profile = settings.profile
     out = settings.out / "stage3"
     out.mkdir(parents=True, exist_ok=True)
@@ -59,12 +62,6 @@ def run_mlops(settings: DemoSettings) -> tuple[StepResult, MlopsHandoff]:
     runs = [mlops.train_model(history, None, dict(params)) for params in profile.grid]
     decision = mlops.deploy_best_model(metric="ndcg_at_10")
     monitoring = mlops.monitor_model_performance(next_week, retrain=False)
-    champion = mlops.load_champion()
-    api_model = f"{experiment}-api"
-    with mlflow.start_run(experiment_id=mlops.experiment_id, run_name="api-adapter"):
-        mlflow.set_tag("demo.champion_version", str(decision.champion_version))
-        version = log_top_item_model(champion, api_model)
-    MlflowClient(tracking_uri=uri).set_registered_model_alias(api_model, CHAMPION, version)
     ranked = sorted(runs, key=lambda r: -r.metrics.get("ndcg_at_10", 0.0))
     leaderboard = [
         {
@@ -83,7 +80,11 @@ def run_mlops(settings: DemoSettings) -> tuple[StepResult, MlopsHandoff]:
             "leaderboard": leaderboard,
             "deployment": decision.model_dump(),
             "monitoring": monitoring.model_dump(),
-            "api_model": {"name": api_model, "version": version, "alias": CHAMPION},
+            "api_model": {
+                "name": decision.model_name,
+                "version": decision.champion_version,
+                "alias": CHAMPION,
+            },
         },
     )
     best = leaderboard[0]
@@ -93,7 +94,7 @@ def run_mlops(settings: DemoSettings) -> tuple[StepResult, MlopsHandoff]:
         "best_model": f"{best['model']} (ndcg@10 {best['ndcg_at_10']:.3f})",
         "champion": f"{decision.model_name} v{decision.champion_version}",
         "next_week_drift": monitoring.drift_detected,
-        "api_model": f"{api_model} v{version} @{CHAMPION}",
+        "api_model": f"{decision.model_name} v{decision.champion_version} @{CHAMPION}",
     }
     artifacts = [Artifact(label="MLflow tracking store", location=uri, kind="url")]
     if store_dir:
@@ -111,7 +112,7 @@ def run_mlops(settings: DemoSettings) -> tuple[StepResult, MlopsHandoff]:
         summary=summary,
         artifacts=artifacts,
     )
-    return step, MlopsHandoff(uri, api_model, store_dir)
+    return step, MlopsHandoff(uri, decision.model_name, store_dir)
 
 
 def _ensure_experiment(uri: str, name: str, store_dir: str | None) -> None:
