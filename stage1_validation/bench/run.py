@@ -47,11 +47,13 @@ from worker import EQUIVALENCE  # noqa: E402
 
 ROOT = HERE.parent.parent
 console = Console()
-OURS = ("ours", "ours_polars", "ours_polars_pd", "ours_chunked")
+OURS = ("ours", "ours_polars", "ours_polars_pd", "ours_duckdb", "ours_duckdb_pd", "ours_chunked")
 ANCHORS = ("duckdb_sql", "polars_expr")
 PEERS = ("pandera", "gx", "soda")
 # Great Expectations needs ~6 min and ~7 GiB per run at 10M rows: ask for it with --tools
-DEFAULT_TOOLS = "ours,ours_polars,ours_polars_pd,duckdb_sql,polars_expr,pandera,soda"
+DEFAULT_TOOLS = (
+    "ours,ours_polars,ours_polars_pd,ours_duckdb,ours_duckdb_pd,duckdb_sql,polars_expr,pandera,soda"
+)
 
 
 def main(
@@ -198,7 +200,7 @@ def _summarise(runs: list[dict[str, Any]], tools: list[str]) -> dict[str, dict[s
 def _ratios(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
     """Validate-time ratios of our backends over the anchors and Soda, from the same run."""
     ratios = {}
-    for ours in ("ours_polars", "ours_polars_pd", "ours"):
+    for ours in ("ours_duckdb", "ours_duckdb_pd", "ours_polars", "ours_polars_pd", "ours"):
         for other in (*ANCHORS, "soda", "pandera"):
             if ours in summary and other in summary:
                 key = f"{ours}_vs_{other}"

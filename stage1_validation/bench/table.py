@@ -12,6 +12,8 @@ LABELS = {
     "ours": "stage1_validation, pandas backend (reference)",
     "ours_polars": "stage1_validation, polars backend (frame read by Polars)",
     "ours_polars_pd": "stage1_validation, polars backend (pandas frame in)",
+    "ours_duckdb": "stage1_validation, duckdb backend (frame read by Polars)",
+    "ours_duckdb_pd": "stage1_validation, duckdb backend (pandas frame in)",
     "ours_chunked": "stage1_validation, chunked from file (250k rows/chunk)",
     "duckdb_sql": "anchor: hand-written DuckDB SQL",
     "polars_expr": "anchor: hand-written Polars expressions",

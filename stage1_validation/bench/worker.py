@@ -1,6 +1,6 @@
 """One benchmark run of one tool on one Parquet file; prints a JSON line (run by run.py).
 
-Runs under the workspace venv (``ours*`` and the engine anchors ``duckdb_sql``,
+Runs under the workspace venv (``ours*``: the pandas, polars and duckdb backends, and the engine anchors ``duckdb_sql``,
 ``polars_expr`` of ``anchors.py``) or the peers' venv
 (``pandera``, ``gx``, ``soda``), so only the chosen tool is imported. Every tool checks the
 same 14 rules of ``stage1_validation.synthetic.orders_rules``; where a peer cannot express a
@@ -64,6 +64,32 @@ def run_ours_polars_pd(data: str, rules: str, rows: int) -> dict[str, Any]:
     frame = pd.read_parquet(data)
     loaded = time.perf_counter()
     report = DataValidator(rules, backend="polars").validate_dataset(frame)
+    done = time.perf_counter()
+    return _ours(report, loaded - started, done - loaded)
+
+
+def run_ours_duckdb(data: str, rules: str, rows: int) -> dict[str, Any]:
+    import polars as pl
+
+    from stage1_validation import DataValidator
+    from stage1_validation.backends import duckdb_run  # noqa: F401  imported untimed, as the anchors' engines
+
+    started = time.perf_counter()
+    frame = pl.read_parquet(data)
+    loaded = time.perf_counter()
+    report = DataValidator(rules, backend="duckdb").validate_dataset(frame)
+    done = time.perf_counter()
+    return _ours(report, loaded - started, done - loaded)
+
+
+def run_ours_duckdb_pd(data: str, rules: str, rows: int) -> dict[str, Any]:
+    from stage1_validation import DataValidator
+    from stage1_validation.backends import duckdb_run  # noqa: F401  imported untimed, as the anchors' engines
+
+    started = time.perf_counter()
+    frame = pd.read_parquet(data)
+    loaded = time.perf_counter()
+    report = DataValidator(rules, backend="duckdb").validate_dataset(frame)
     done = time.perf_counter()
     return _ours(report, loaded - started, done - loaded)
 
@@ -311,6 +337,8 @@ def versions(tool: str) -> dict[str, str]:
         "ours": "stage1-validation",
         "ours_polars": "polars",
         "ours_polars_pd": "polars",
+        "ours_duckdb": "duckdb",
+        "ours_duckdb_pd": "duckdb",
         "ours_chunked": "stage1-validation",
         "duckdb_sql": "duckdb",
         "polars_expr": "polars",
@@ -328,6 +356,8 @@ TOOLS = {
     "ours": run_ours,
     "ours_polars": run_ours_polars,
     "ours_polars_pd": run_ours_polars_pd,
+    "ours_duckdb": run_ours_duckdb,
+    "ours_duckdb_pd": run_ours_duckdb_pd,
     "ours_chunked": run_ours_chunked,
     "duckdb_sql": run_duckdb_sql,
     "polars_expr": run_polars_expr,

@@ -46,8 +46,9 @@ R = TypeVar("R", bound=Rule)
 Compiler = Callable[[Any, "Columns"], "Plan | None"]
 _COMPILERS: dict[type[Rule], Compiler] = {}
 FALSE = "false"
-# Years 1000-2999 only: pandas and DuckDB read them alike (DuckDB also takes year 999)
-_ISO_DATE = "[12][0-9]{3}-[0-9]{2}-[0-9]{2}"  # the shape; the parse checks the values
+# Years 1000-2999 only: pandas and DuckDB read them alike (DuckDB also takes year 999). The
+# shape as a GLOB: the same strings as the regex [12][0-9]{3}-[0-9]{2}-[0-9]{2}, cheaper.
+_ISO_DATE = "[12][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 # DuckDB's timestamp type for each Arrow time unit, and the years that unit can hold
 _TIMESTAMP = {"s": "TIMESTAMP_S", "ms": "TIMESTAMP_MS", "us": "TIMESTAMP", "ns": "TIMESTAMP_NS"}
 _NS_YEARS = range(1678, 2262)
@@ -99,7 +100,12 @@ class Columns:
         return f"({name} IS NULL)"
 
     def present(self, *columns: str) -> str:
-        return " AND ".join(f"NOT {self.missing(c)}" for c in columns)
+        """pandas' ``notna`` of every column (plain ``IS NOT NULL`` where DuckDB can push it
+        into the scan)."""
+        return " AND ".join(
+            f"NOT {self.missing(c)}" if self.kinds[c] == "float" else f"{self.names[c]} IS NOT NULL"
+            for c in columns
+        )
 
 
 def register_compiler(rule_class: type[R]) -> Callable[[Compiler], Compiler]:
@@ -155,20 +161,21 @@ def _outside(values: str, low: str | None, high: str | None, incl: tuple[bool, b
     return "(" + " OR ".join(parts) + ")"
 
 
-def _parsed(columns: Columns, values: str, fmt: str, shape: str) -> tuple[str, str]:
-    """(parsed timestamp, certain): text in exactly ``shape`` that DuckDB parses with ``fmt``.
+def _parsed(columns: Columns, values: str, fmt: str, shaped: str) -> tuple[str, str]:
+    """(parsed timestamp, certain): text of the exact shape (``shaped``) parsed with ``fmt``.
 
-    DuckDB's ``strptime`` alone is too lenient (it reads " 2024-1-05"), so a row is certain
-    only when its text also has the exact shape; the parse then vouches for month and day.
+    DuckDB's ``strptime`` alone is too lenient (it reads " 2024-1-05" and "2024-01-5 "), so
+    a row is certain only when its text also has the exact shape; the parse then vouches for
+    month and day.
     """
     parsed = columns.once(f"try_strptime({values}, {text(fmt)})")
-    shaped = columns.once(f"regexp_full_match({values}, {text(shape)})")
-    return parsed, f"coalesce({shaped} AND {parsed} IS NOT NULL, false)"
+    shape = columns.once(shaped)
+    return parsed, f"coalesce({shape} AND {parsed} IS NOT NULL, false)"
 
 
 def _iso_date(columns: Columns, values: str) -> tuple[str, str]:
     """(parsed timestamp, certain): plain ``YYYY-MM-DD`` that any pandas parser reads the same."""
-    return _parsed(columns, values, "%Y-%m-%d", _ISO_DATE)
+    return _parsed(columns, values, "%Y-%m-%d", f"({values} GLOB {text(_ISO_DATE)})")
 
 
 def _timestamp(value: Any, unit: str) -> str | None:
@@ -353,7 +360,7 @@ def _date_format(rule: DateFormatRule, columns: Columns) -> Plan | None:
     shape = _format_shape(rule.format)
     if shape is None:
         return None
-    _, certain = _parsed(columns, name, rule.format, shape)
+    _, certain = _parsed(columns, name, rule.format, f"regexp_full_match({name}, {text(shape)})")
     return Plan(unsure=f"{present} AND NOT {certain}")
 
 

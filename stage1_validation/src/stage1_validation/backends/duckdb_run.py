@@ -1,15 +1,18 @@
-"""Run compiled rules over a whole frame as one DuckDB query; the report equals pandas'.
+"""Run compiled rules over a whole frame with DuckDB; the report equals pandas'.
 
 The frame goes to DuckDB as an Arrow table without a copy (pandas' Arrow text and numpy
 numbers, or a Polars frame's own Arrow buffers), with one extra column ``rid``, the row
-position, because DuckDB scans in parallel and keeps no row order. One SQL query then
-computes, for every compiled rule, its count of certain failures, the ``sample_size``
-smallest failing positions (``min(rid, n)``) and the positions of its unsure rows; a
-``unique`` rule adds a GROUP BY of its key and a semi join back to the rows. Unsure rows, and
-rules without a plan, are decided by the rules' own pandas ``check`` (``outcomes.py``).
+position, because DuckDB scans in parallel and keeps no row order. Then two queries:
 
-Quarantine needs every failing row, not just the first few: a second query, only over the
-rules that failed, returns the positions of their failing rows.
+1. the row rules: one pass computes every rule's condition once per row, as boolean columns
+   (``k3``: rule 3 certainly fails this row, ``v3``: rule 3 is unsure), and returns only the
+   rows where some flag is true. Counts, the first failing positions and quarantine masks
+   are then numpy work on those rows; the clean majority never leaves DuckDB.
+2. the ``unique`` rules: a GROUP BY of each key finds the repeated ones, and a semi join
+   returns the positions of their rows.
+
+Unsure rows, and rules without a plan, are decided by the rules' own pandas ``check``
+(``outcomes.py``).
 """
 
 from __future__ import annotations
@@ -82,90 +85,52 @@ def _certain(plan: Plan) -> str:
     return f"{_flag(plan.fails)} AND NOT {_flag(plan.unsure)}"
 
 
-def _duplicates(i: int, plan: Plan) -> str:
-    keys = ", ".join(plan.keys)
-    return (
-        f"d{i} AS (SELECT {keys} FROM data WHERE {_flag(plan.key_present)} "
-        f"GROUP BY ALL HAVING count(*) > 1)"
-    )
-
-
-def _flags(plans: dict[int, Plan], shared: dict[str, str]) -> str:
-    """The rows as flags: ``k{i}`` certainly fails, ``v{i}`` unsure, each computed once.
+def _flags(plans: dict[int, Plan], shared: dict[str, str]) -> tuple[str, list[str]]:
+    """SQL of the rows as flags (``k{i}`` certainly fails, ``v{i}`` unsure), and their names.
 
     Three projections: the data, the expressions several rules share (``x0``, ``x1``, ...),
-    then one boolean column per rule and kind; the aggregates only read the booleans.
+    then one boolean column per rule and kind, each condition computed once per row.
     """
     derived = "".join(f", {expression} AS {name}" for expression, name in shared.items())
-    flags = ["rid"]
+    columns, names = ["rid"], []
     for i, plan in plans.items():
-        if not plan.keys:
-            flags.append(f"{_certain(plan)} AS k{i}")
-            if plan.unsure is not None:
-                flags.append(f"{_flag(plan.unsure)} AS v{i}")
-    return f"(SELECT {', '.join(flags)} FROM (SELECT *{derived} FROM data))"
-
-
-def _query(plans: dict[int, Plan], shared: dict[str, str], sample_size: int) -> str:
-    """One query: a row of counts, first failing positions and unsure positions per rule."""
-    first = max(sample_size, 1)
-    row_aggregates = ["count(*) AS n_rows"]
-    keyed: list[str] = []
-    ctes: list[str] = []
-    for i, plan in plans.items():
-        if plan.keys:
-            ctes.append(_duplicates(i, plan))
-            join = f"FROM data SEMI JOIN d{i} USING ({', '.join(plan.keys)})"
-            if plan.keys_exact:
-                keyed.append(f"(SELECT count(*) AS n{i}, min(rid, {first}) AS f{i} {join}) AS q{i}")
-            else:
-                keyed.append(f"(SELECT list(rid) AS u{i} {join}) AS q{i}")
-            continue
-        row_aggregates += [
-            f"count(*) FILTER (WHERE k{i}) AS n{i}",
-            f"min(rid, {first}) FILTER (WHERE k{i}) AS f{i}",
-        ]
+        columns.append(f"{_certain(plan)} AS k{i}")
+        names.append(f"k{i}")
         if plan.unsure is not None:
-            row_aggregates.append(f"list(rid) FILTER (WHERE v{i}) AS u{i}")
-    with_part = f"WITH {', '.join(ctes)} " if ctes else ""
-    rows = f"(SELECT {', '.join(row_aggregates)} FROM {_flags(plans, shared)}) AS r"
-    return f"{with_part}SELECT * FROM {', '.join([rows, *keyed])}"
+            columns.append(f"{_flag(plan.unsure)} AS v{i}")
+            names.append(f"v{i}")
+    return f"SELECT {', '.join(columns)} FROM (SELECT *{derived} FROM data)", names
 
 
-def _cell(table: pa.Table, name: str) -> Any:
-    """One cell of a one-row result: a number, or a list as a numpy array (NULL -> empty)."""
-    if name not in table.column_names:
-        return None
-    value = table.column(name)[0]
-    if isinstance(value, pa.ListScalar):
-        return value.values.to_numpy() if value.is_valid else None
-    return value.as_py()
+def _flagged_rows(
+    connection: duckdb.DuckDBPyConnection, plans: dict[int, Plan], shared: dict[str, str]
+) -> dict[str, np.ndarray]:
+    """Positions (``rid``) and flags of the rows that fail, or may fail, some row rule."""
+    flags, names = _flags(plans, shared)
+    if not names:
+        return {"rid": positions(None)}
+    found = connection.sql(f"SELECT * FROM ({flags}) WHERE {' OR '.join(names)}").fetchnumpy()
+    return {name: np.asarray(values) for name, values in found.items()}
 
 
-def _failing_positions(
-    connection: duckdb.DuckDBPyConnection,
-    plans: dict[int, Plan],
-    shared: dict[str, str],
-    wanted: list[int],
+def _duplicated_rows(
+    connection: duckdb.DuckDBPyConnection, plans: dict[int, Plan]
 ) -> dict[int, np.ndarray]:
-    """Every certainly failing position of the ``wanted`` rules (only rules that failed)."""
-    found: dict[int, np.ndarray] = {}
-    row_rules = {i: plans[i] for i in wanted if not plans[i].keys}
-    if row_rules:
-        flags = ", ".join(f"k{i}" for i in row_rules)
-        anyone = " OR ".join(f"k{i}" for i in row_rules)
-        rows = connection.sql(
-            f"SELECT rid, {flags} FROM {_flags(row_rules, shared)} WHERE {anyone}"
-        ).fetchnumpy()
-        for i in row_rules:
-            found[i] = np.asarray(rows["rid"])[np.asarray(rows[f"k{i}"], dtype=bool)]
-    for i in wanted:
-        plan = plans[i]
-        if plan.keys:
-            join = f"FROM data SEMI JOIN d{i} USING ({', '.join(plan.keys)})"
-            rows = connection.sql(f"WITH {_duplicates(i, plan)} SELECT rid {join}").fetchnumpy()
-            found[i] = np.asarray(rows["rid"])
-    return found
+    """Per ``unique`` rule, the positions of the rows whose complete key repeats."""
+    if not plans:
+        return {}
+    ctes, parts = [], []
+    for i, plan in plans.items():
+        keys = ", ".join(plan.keys)
+        ctes.append(
+            f"d{i} AS (SELECT {keys} FROM data WHERE {plan.key_present} "
+            f"GROUP BY ALL HAVING count(*) > 1)"
+        )
+        parts.append(f"SELECT {i} AS rule, rid FROM data SEMI JOIN d{i} USING ({keys})")
+    query = f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}"
+    found = connection.sql(query).fetchnumpy()
+    rule, rid = np.asarray(found["rule"]), np.asarray(found["rid"])
+    return {i: rid[rule == i] for i in plans}
 
 
 def evaluate(
@@ -188,27 +153,37 @@ def evaluate(
     connection = duckdb.connect()
     try:
         connection.register("data", table)
-        row = connection.sql(_query(plans, sql_columns.shared, sample_size)).to_arrow_table()
-        counts = {i: int(_cell(row, f"n{i}") or 0) for i in plans}
-        wanted = [i for i in plans if i in masks_for and counts[i] > 0]
-        failing_at = _failing_positions(connection, plans, sql_columns.shared, wanted)
+        keyed = {i: plan for i, plan in plans.items() if plan.keys}
+        flagged = _flagged_rows(
+            connection, {i: plan for i, plan in plans.items() if not plan.keys}, sql_columns.shared
+        )
+        duplicated = _duplicated_rows(connection, keyed)
     finally:
         connection.close()
     evaluation = Evaluation(rows=source.rows, outcomes=[], compiled=len(plans))
     for i, rule in enumerate(rules):
         want_mask = i in masks_for
-        if i in plans:
-            mask = None
-            if want_mask:
-                mask = np.zeros(source.rows, dtype=bool)
-                mask[failing_at.get(i, positions(None))] = True
-            first = positions(_cell(row, f"f{i}"))[:sample_size]
-            certain = Outcome(counts[i], first, mask)
-            unsure = np.sort(positions(_cell(row, f"u{i}")))
-            outcome = refine(rule, source, certain, unsure, sample_size)
-            evaluation.refined_rows += len(unsure)
-        else:
+        if i not in plans:
             evaluation.in_pandas.append(rule.describe())
-            outcome = in_pandas(rule, source, sample_size, want_mask)
+            evaluation.outcomes.append(in_pandas(rule, source, sample_size, want_mask))
+            continue
+        hits, unsure = positions(None), positions(None)
+        if i in keyed and keyed[i].keys_exact:
+            hits = duplicated[i]
+        elif i in keyed:
+            unsure = duplicated[i]
+        else:
+            hits = flagged["rid"][flagged[f"k{i}"]]
+            if f"v{i}" in flagged:
+                unsure = flagged["rid"][flagged[f"v{i}"]]
+        mask = None
+        if want_mask:
+            mask = np.zeros(source.rows, dtype=bool)
+            mask[hits] = True
+        first = np.sort(hits)[:sample_size]
+        outcome = refine(
+            rule, source, Outcome(len(hits), first, mask), np.sort(unsure), sample_size
+        )
+        evaluation.refined_rows += len(unsure)
         evaluation.outcomes.append(outcome)
     return evaluation

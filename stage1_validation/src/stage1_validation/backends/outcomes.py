@@ -70,7 +70,7 @@ class Source:
         if self.pdf is not None:
             return self.pdf.iloc[positions][columns]
         assert self.pldf is not None
-        rows = self.pldf[positions].select(columns).to_pandas()
+        rows = self.pldf.select(columns)[positions].to_pandas()
         rows.index = pd.Index(positions)
         return rows
 
