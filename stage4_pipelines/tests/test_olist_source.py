@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from stage4_pipelines import steps
 from stage4_pipelines.cli import EXIT_BAD_INPUT, EXIT_DAY_FAILED, app
 from stage4_pipelines.config import DEFAULT_SLA_DIR, OLIST_SLA_DIR, PipelineSettings
-from stage4_pipelines.engines import settings_env
+from stage4_pipelines.engines import run_day_with_airflow, settings_env
 from stage4_pipelines.errors import ConfigError, QualityGateError
 from stage4_pipelines.etl import reconcile_day
 from stage4_pipelines.extract import extract_day, source_from_url
@@ -314,6 +314,16 @@ def test_a_backfill_reaching_past_the_data_is_refused_before_any_work(env):
     assert list(env.iterdir()) == []
 
 
+def test_airflow_refuses_days_before_its_start_date_instead_of_loading_nothing(env):
+    """Airflow runs a day before the DAG's start_date with no tasks, as a success."""
+    result = CliRunner().invoke(app, ["run", "--day", "2017-11-24", "--engine", "airflow"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    output = " ".join(result.output.split())
+    assert "--day 2017-11-24 is before the Airflow DAG's start_date 2024-01-01" in output
+    assert "set STAGE4_START_DATE=2017-11-24 or earlier" in output
+    assert list(env.iterdir()) == []
+
+
 def test_a_latin_1_folder_loads_when_the_url_says_so(folder):
     customers = folder / "olist_customers_dataset.csv"
     customers.write_bytes(customers.read_text().replace("sao paulo", "são paulo").encode("latin-1"))
@@ -358,5 +368,22 @@ def test_the_prefect_engine_loads_real_days_exactly(prefect_harness, env, folder
             assert reconcile_day(warehouse, source.expected_day(day)).matches
         audit = warehouse.read_table("etl_load_audit").set_index("ds")["load_count"]
         assert audit.to_dict() == {BLACK_FRIDAY: 2, NEXT_DAY: 1}
+    finally:
+        warehouse.close()
+
+
+@pytest.mark.slow
+def test_the_airflow_engine_loads_a_real_day_exactly(airflow_db, env, folder):
+    """``dag.test()`` on a day of 2017: the DAG must start before the data does."""
+    from stage4_pipelines.airflow_dag import create_etl_dag
+
+    too_late = PipelineSettings(retry_delay_seconds=0.1)  # start_date 2024-01-01
+    with pytest.raises(ConfigError, match="STAGE4_START_DATE=2017-11-24"):
+        run_day_with_airflow(create_etl_dag(too_late), BLACK_FRIDAY, too_late)
+    settings = PipelineSettings(retry_delay_seconds=0.1, start_date=date(2016, 9, 1))
+    assert run_day_with_airflow(create_etl_dag(settings), BLACK_FRIDAY, settings)
+    warehouse = connect_warehouse(settings.warehouse_url)
+    try:
+        assert reconcile_day(warehouse, _source(folder).expected_day(BLACK_FRIDAY)).matches
     finally:
         warehouse.close()

@@ -143,7 +143,9 @@ def create_etl_dag(settings: PipelineSettings | None = None) -> DAG:
         description="Daily ETL pipeline",
         # no data interval: the logical date is the firing time on every path (see run_day)
         schedule=CronTriggerTimetable(s.schedule, timezone=s.timezone),
-        start_date=pendulum.datetime(2024, 1, 1, tz=s.timezone),
+        start_date=pendulum.datetime(
+            s.start_date.year, s.start_date.month, s.start_date.day, tz=s.timezone
+        ),
         catchup=False,
         max_active_runs=1,
         # SLAs are gone in Airflow 3: the roadmap's "done within 1 hour" is enforced here (the

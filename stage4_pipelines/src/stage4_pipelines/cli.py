@@ -28,6 +28,7 @@ from rich.console import Console
 from stage4_pipelines.config import PipelineSettings
 from stage4_pipelines.inputs import (
     BadInput,
+    check_airflow_days,
     check_day_has_ended,
     day_span,
     load_settings,
@@ -158,6 +159,8 @@ def run(
         the_day = parse_day(day, "--day")
         settings = load_settings()
         check_day_has_ended(the_day, settings.timezone, "--day")
+        if engine is EngineName.airflow:
+            check_airflow_days([the_day], settings, "--day")
     except BadInput as exc:
         _bad_input(str(exc))
     _check_targets(settings, [the_day])
@@ -175,6 +178,8 @@ def backfill(
         days = day_span(parse_day(start, "--start"), parse_day(end, "--end"))
         settings = load_settings()
         check_day_has_ended(days[-1], settings.timezone, "--end")
+        if engine is EngineName.airflow:
+            check_airflow_days(days, settings, "--start")
     except BadInput as exc:
         _bad_input(str(exc))
     _check_targets(settings, days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,10 @@ class PipelineSettings(BaseSettings):
     """Folder of armed one-shot faults (see ``chaos.py``); None disables fault injection."""
     timezone: str = "Asia/Seoul"
     schedule: str = "0 2 * * *"
+    start_date: date = date(2024, 1, 1)
+    """The Airflow DAG's ``start_date`` (a ``timezone`` day). Airflow gives a run before it no
+    tasks, so the earliest day the DAG processes is the day before; set it before your data's
+    first day (Olist: 2016-09-01)."""
     retries: int = Field(default=3, ge=0, le=20)
     retry_delay_seconds: float = Field(default=300.0, ge=0)
     request_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from stage4_pipelines.config import PipelineSettings
+from stage4_pipelines.errors import ConfigError
 
 __all__ = ["day_range", "run_day_with_airflow", "run_day_with_prefect", "settings_env"]
 
@@ -52,8 +53,15 @@ def run_day_with_airflow(dag: Any, day: date, settings: PipelineSettings) -> boo
     """
     from stage4_pipelines.airflow_dag import logical_date_for_day
 
+    logical_date = logical_date_for_day(day, settings)
+    if dag.start_date is not None and logical_date < dag.start_date:
+        # Airflow would make the run, give it no tasks and call it a success: nothing loaded
+        raise ConfigError(
+            f"day {day} runs at {logical_date}, before the DAG's start_date {dag.start_date}: "
+            f"Airflow would give the run no tasks; set STAGE4_START_DATE={day} or earlier"
+        )
     with settings_env(settings):
-        run = dag.test(logical_date=logical_date_for_day(day, settings))
+        run = dag.test(logical_date=logical_date)
     return str(getattr(run, "state", "")) == "success"
 
 

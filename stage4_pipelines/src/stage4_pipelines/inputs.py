@@ -18,6 +18,8 @@ from stage4_pipelines.config import PipelineSettings
 __all__ = [
     "MAX_BACKFILL_DAYS",
     "BadInput",
+    "airflow_start_problem",
+    "check_airflow_days",
     "check_day_has_ended",
     "day_span",
     "load_settings",
@@ -55,6 +57,24 @@ def check_day_has_ended(day: date, timezone: str, option: str = "--day") -> None
             f"{option} {day} has not ended yet in {timezone} (today is {today}): a day is "
             f"processed from 02:00 the next day; the latest day you can run is {today - timedelta(days=1)}"
         )
+
+
+def airflow_start_problem(day: date, settings: PipelineSettings, option: str = "day") -> str:
+    """Why the Airflow DAG cannot process ``day`` (empty when it can)."""
+    if day >= settings.start_date - timedelta(days=1):  # its run fires at 02:00 the next day
+        return ""
+    return (
+        f"{option} {day} is before the Airflow DAG's start_date {settings.start_date} "
+        "(STAGE4_START_DATE): Airflow would make that run with no tasks and load nothing; "
+        f"set STAGE4_START_DATE={day} or earlier"
+    )
+
+
+def check_airflow_days(days: list[date], settings: PipelineSettings, option: str) -> None:
+    """Refuse, before any work, days the Airflow DAG would run without tasks."""
+    problem = airflow_start_problem(min(days), settings, option) if days else ""
+    if problem:
+        raise BadInput(problem)
 
 
 def day_span(start: date, end: date, max_days: int = MAX_BACKFILL_DAYS) -> list[date]:
