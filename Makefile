@@ -44,6 +44,10 @@ setup: .uv ## Install the locked environment (idempotent; seconds when already d
 test: setup ## Run every package's test suite (needs PostgreSQL and Redis on 127.0.0.1)
 	@UV="$(UV)" bash scripts/test.sh $(TEST_DIRS)
 
+.PHONY: test-lowest
+test-lowest: setup ## Each member's quick tests at its declared lower bounds (own venvs; minutes; LOWEST_OPTS="stage5_api --index-opts=...")
+	$(RUN) python scripts/test_lowest.py $(LOWEST_OPTS)
+
 .PHONY: test-docker
 test-docker: setup docker-engine ## The tests that build and run images on a real Docker engine (minutes)
 	$(RUN) pytest deploy/tests -m docker -p no:cacheprovider

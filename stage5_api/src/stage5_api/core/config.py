@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
         extra="ignore",
         populate_by_name=True,
+        # `model_name` is a setting, not pydantic API; older pydantic and pydantic-settings
+        # reserve every `model_` name and warn about it (an error under filterwarnings=error)
+        protected_namespaces=("settings_",),
     )
 
     environment: str = Field(default="local", description="local | staging | production")
