@@ -219,7 +219,7 @@ def test_quarantine_splits_are_the_same(seed: int, engine: Backend) -> None:
     assert len(rejected_a) > 0
 
 
-def test_the_orders_rules_compile_to_one_duckdb_query() -> None:
+def test_the_orders_rules_compile_for_duckdb_and_leave_only_few_rows_to_pandas() -> None:
     data = make_orders(3000, seed=3)
     frame = data.frame.astype({"quantity": "str"})
     validator = DataValidator.from_dict(data.rules)

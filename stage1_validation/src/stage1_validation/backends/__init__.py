@@ -3,8 +3,9 @@
 ``pandas`` is the reference: each rule's own ``check`` (readable, one rule at a time), chunk by
 chunk through the accumulators. ``polars`` compiles the same rule objects into Polars
 expressions and evaluates the whole rule set in one parallel pass; ``duckdb`` compiles them
-into one SQL query over the frame's Arrow data. Values an engine cannot decide with certainty
-go back to the rule's pandas code, so every backend gives the same report.
+into SQL over the frame's Arrow data (one pass over the rows, one GROUP BY per unique key).
+Values an engine cannot decide with certainty go back to the rule's pandas code, so every
+backend gives the same report.
 """
 
 from __future__ import annotations
