@@ -35,3 +35,20 @@ def test_prefect_env_points_prefect_at_the_pool_server(tmp_path):
     assert result.exit_code == 0
     assert "export PREFECT_API_URL=http://127.0.0.1:4299/api" in result.output
     assert "postgresql+asyncpg://" in result.output  # the server's database is PostgreSQL
+
+
+def test_reconcile_checks_loaded_days_against_the_sources_truth(tmp_path, monkeypatch):
+    monkeypatch.setenv("STAGE4_SOURCE_URL", "generated://?orders=15")
+    monkeypatch.setenv("STAGE4_WAREHOUSE_URL", f"duckdb:///{tmp_path / 'w.duckdb'}")
+    monkeypatch.setenv("STAGE4_REPORTS_DIR", str(tmp_path / "reports"))
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["backfill", "--start", "2024-01-01", "--end", "2024-01-02"]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["reconcile", "--start", "2024-01-01", "--end", "2024-01-03"])
+    assert result.exit_code == 1  # 2024-01-03 was never loaded
+    assert "2/3 day(s) reconcile" in result.output and "not matching: 2024-01-03" in result.output
+    monkeypatch.setenv("STAGE4_SOURCE_URL", "http://127.0.0.1:9")
+    result = runner.invoke(app, ["reconcile", "--start", "2024-01-01"])
+    assert result.exit_code == 2 and "keeps no truth" in result.output
