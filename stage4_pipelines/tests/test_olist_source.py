@@ -274,6 +274,10 @@ def _break(folder: Path, how: str) -> None:
         orders.write_text(orders.read_text().replace("2017-11-24 10:56:33", "24/11/2017 10:56"))
     elif how == "empty-file":
         orders.write_text("")
+    elif how == "ragged-rows":
+        items.write_text(items.read_text() + "a,b,c,d,e,f,g,h\n")
+    elif how == "missing-purchase-time":
+        orders.write_text(orders.read_text().replace('"2017-11-24 11:00:00"', '""', 1))
     elif how == "not-olist-ids":
         orders.write_text(orders.read_text().replace(hexid("o1"), "ORDER-1"))
 
@@ -289,6 +293,8 @@ BAD_FOLDERS: list[tuple[str, str, list[str]]] = [
     ("comma-decimals", "2017-11-24", ["olist_order_items_dataset.csv", "column price", "line 3: '58,90'"]),
     ("other-timestamps", "2017-11-24", ["order_purchase_timestamp", "'24/11/2017 10:56'", "2017-10-02 10:56:33"]),
     ("empty-file", "2017-11-24", ["olist_orders_dataset.csv is empty"]),
+    ("ragged-rows", "2017-11-24", ["olist_order_items_dataset.csv is not a well-formed CSV", "Expected 7 fields"]),
+    ("missing-purchase-time", "2017-11-24", ["column order_purchase_timestamp", "not filled in", "line 4"]),
     ("not-olist-ids", "2017-11-24", ["column order_id", "'ORDER-1'", "32 hex digits"]),
     ("fine", "2019-01-01", ["day 2019-01-01 is outside the Olist data", "2017-10-02 to 2017-11-25"]),
 ]  # fmt: skip
@@ -393,6 +399,11 @@ def test_the_airflow_engine_loads_a_real_day_exactly(airflow_db, env, folder):
         assert reconcile_day(warehouse, truth).matches
     finally:
         warehouse.close()
+
+
+def test_an_unknown_encoding_in_the_url_is_named(folder):
+    with pytest.raises(ConfigError, match="encoding 'klingon' in STAGE4_SOURCE_URL is unknown"):
+        source_from_url(f"olist://{folder}?encoding=klingon")
 
 
 def test_the_url_names_the_folder_absolute_or_relative(folder, monkeypatch):

@@ -128,7 +128,7 @@ def _read(folder: Path, key: str, encoding: str) -> pd.DataFrame:
         )
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{path}: byte {exc.start} is not {encoding} text ({exc.reason}): the Kaggle files "
+            f"{path} is not {encoding} text ({exc.reason}): the Kaggle files "
             "are UTF-8 — download them again, or if the file was re-saved in another encoding, "
             "name it in the URL, e.g. STAGE4_SOURCE_URL=olist:///folder?encoding=latin-1"
         ) from exc
@@ -136,7 +136,8 @@ def _read(folder: Path, key: str, encoding: str) -> pd.DataFrame:
         raise ConfigError(f"{path} is empty: {_FETCH_HINT}") from exc
     except pd.errors.ParserError as exc:
         raise ConfigError(
-            f"{path} is not a well-formed CSV ({exc}): {_FETCH_HINT.replace('download', 'download again')}"
+            f"{path} is not a well-formed CSV ({exc}): use the unchanged file from the Kaggle "
+            "download (download it again if it was cut short)"
         ) from exc
     except LookupError as exc:
         raise ConfigError(
@@ -181,7 +182,7 @@ def _bad_values(path: Path, column: str, frame: pd.DataFrame, bad: pd.Series, wa
 
 def _required(path: Path, frame: pd.DataFrame, columns: Sequence[str]) -> None:
     for column in columns:
-        _bad_values(path, column, frame, frame[column].isna(), "empty (Olist always fills it)")
+        _bad_values(path, column, frame, frame[column].isna(), "filled in (Olist fills it)")
 
 
 def olist_int_ids(hex_ids: pd.Series) -> pd.Series:
