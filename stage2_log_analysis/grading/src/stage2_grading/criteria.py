@@ -17,10 +17,10 @@ def _criteria(size: str) -> dict[str, Criterion]:
             id="memory",
             title=f"Process a {size} file with memory use of 1GB or less",
             title_ko=f"{size} 파일을 1GB 이하 메모리로 처리",
-            method="peak RSS (psutil, 50 ms) of the graded process tree plus the grader's Dask "
-            "cluster, while process_logs_stream streams the file and while analyze runs on "
-            "Dask, and while analyze runs on a 12-month log; below 10GB also at a quarter of "
-            "the size, and growth projected to 10GB",
+            method="peak RSS (psutil, 50 ms) of the graded process tree plus what the graded "
+            "work adds to the grader's Dask cluster (over its idle RSS), while process_logs_stream streams the file, while analyze runs locally "
+            "and on Dask, and while analyze runs on a 12-month log; below 10GB also at a "
+            "quarter of the size, and growth projected to 10GB",
             threshold=MEMORY_LIMIT_MB,
             unit="MB",
             comparison=Comparison.AT_MOST,

@@ -23,6 +23,8 @@ class TreesSampler(PeriodicSampler):
         self.own_peak = 0
         self.cluster_peak = 0
         self.total_peak = 0
+        # The grader's cluster before the graded call: its own processes, not the graded work.
+        self.cluster_idle = tree_rss_bytes(self._cluster) if self._cluster is not None else 0
 
     def sample(self) -> None:
         """Each tree's RSS now, and their sum, against the peaks so far."""
@@ -39,4 +41,5 @@ class TreesSampler(PeriodicSampler):
             "own_peak_mb": round(self.own_peak / mb, 1),
             "cluster_peak_mb": round(self.cluster_peak / mb, 1),
             "peak_mb": round(self.total_peak / mb, 1),
+            "cluster_idle_mb": round(self.cluster_idle / mb, 1),
         }
