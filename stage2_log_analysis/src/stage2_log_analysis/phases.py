@@ -10,14 +10,14 @@ only the known members' RSS is read in between (on a busy machine the full scan 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import TracebackType
 
 import psutil
 from pydantic import BaseModel
+
+from opskit.memory import PeriodicSampler, ProcessTree
 
 __all__ = ["PhaseStat", "PhaseTimer"]
 
@@ -36,8 +36,8 @@ class PhaseStat(BaseModel):
     cpu_seconds: float = 0.0
 
 
-class PhaseTimer:
-    """Time phases and sample the tree's RSS while they run.
+class PhaseTimer(PeriodicSampler):
+    """Time phases and sample the tree's RSS while they run (a sampler thread, opskit's).
 
     **Usage**::
 
@@ -48,68 +48,30 @@ class PhaseTimer:
     """
 
     def __init__(self, *, interval_s: float = 0.05) -> None:
-        self._root = psutil.Process()
-        self._interval = interval_s
+        super().__init__(interval_s=interval_s)
+        self._tree = ProcessTree(psutil.Process(), relist_s=_RELIST_S)
         self._current: str | None = None
         self._seconds: dict[str, float] = {}
         self._cpu: dict[str, float] = {}
         self._peak: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._tree: list[psutil.Process] = [self._root]
-        self._listed_at = 0.0
 
-    def __enter__(self) -> PhaseTimer:
-        self._thread = threading.Thread(target=self._loop, name="phase-rss", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._sample()
-
-    def _rss(self) -> int:
-        now = time.monotonic()
-        if now - self._listed_at >= _RELIST_S:
-            try:
-                self._tree = [self._root, *self._root.children(recursive=True)]
-            except psutil.Error:
-                self._tree = [self._root]
-            self._listed_at = now
-        total = 0
-        for proc in self._tree:
-            try:
-                total += proc.memory_info().rss
-            except psutil.Error:  # a worker that has exited
-                continue
-        return total
-
-    def _sample(self) -> None:
+    def sample(self) -> None:
+        """Charge the tree's RSS now to the phase running (nothing between phases)."""
         name = self._current
         if name is not None:
-            self._peak[name] = max(self._peak.get(name, 0), self._rss())
+            self._peak[name] = max(self._peak.get(name, 0), self._tree.rss_bytes())
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         """Charge the time and memory of the ``with`` body to phase ``name``."""
         outer = self._current
         self._current = name
-        self._sample()
+        self.sample()
         started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            self._sample()
+            self.sample()
             self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - started
             self._cpu[name] = self._cpu.get(name, 0.0) + time.process_time() - cpu
             self._current = outer
