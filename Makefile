@@ -35,7 +35,11 @@ help: ## Show every target with one line of help
 
 .PHONY: setup
 setup: .uv ## Install the locked environment (idempotent; seconds when already done)
-	@$(UV) sync --frozen --quiet
+	@# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on CI machines) no .pyc is
+	@# ever written, and every Python process (tests, graders, Airflow tasks, workers) compiles
+	@# its imports again: importing mlflow, pandas, polars, dask and fastapi took 6.3 s, 2.5 s
+	@# with bytecode. Compiled once at install (~40 s), checked in a second afterwards.
+	@$(UV) sync --frozen --quiet --compile-bytecode
 	@mkdir -p $(REPORTS)
 
 ##@ Quality
