@@ -27,7 +27,11 @@ from stage5_grading.metrics_text import (
     parse_metrics,
     parse_prometheus,
 )
-from stage5_grading.probes_availability import judge_availability
+from stage5_grading.probes_availability import (
+    REDIS_WINDOW,
+    failures_follow_redis,
+    judge_availability,
+)
 from stage5_grading.probes_concurrency import compare_answers, explain_closed_loop, gc_pauses
 
 BEFORE = """# TYPE api_requests_total counter
@@ -121,6 +125,21 @@ def test_availability_verdicts(total: int, failures: int, required: int, verdict
 
 def test_availability_fails_when_the_failure_sequence_did_not_complete() -> None:
     assert judge_availability(100_000, 0, required=100_000, chaos_done=False)[0] == "fail"
+
+
+_WINDOWS = [(5.0, 14.0, "replica 0 killed and restarting"), (17.0, 29.0, REDIS_WINDOW)]
+
+
+def test_failures_in_the_redis_window_alone_are_the_apps_not_a_busy_machines() -> None:
+    # replicas whose readiness needs Redis all leave the rotation: 502s only while it is down
+    segments = [(0.0, 5.0, 5000, 0), (20.0, 25.0, 5000, 4800), (30.0, 35.0, 5000, 1)]
+    assert failures_follow_redis(segments, _WINDOWS)
+
+
+def test_failures_spread_over_steady_load_may_be_a_busy_machine() -> None:
+    segments = [(0.0, 5.0, 500, 40), (20.0, 25.0, 500, 60), (30.0, 35.0, 500, 50)]
+    assert not failures_follow_redis(segments, _WINDOWS)
+    assert not failures_follow_redis([(20.0, 25.0, 5000, 5)], _WINDOWS)  # within the budget
 
 
 def _reply(prediction: float, confidence: float = 0.9, status: int = 200) -> Reply:

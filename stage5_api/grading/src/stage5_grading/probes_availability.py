@@ -43,7 +43,7 @@ from stage5_grading.serving import (
     smoke,
 )
 
-__all__ = ["judge_availability", "probe_availability"]
+__all__ = ["failures_follow_redis", "judge_availability", "probe_availability"]
 
 TARGET = 99.99
 FULL_SIZE = 100_000
@@ -85,6 +85,29 @@ OTHERS_BUSY = 0.25  # others' share of the machine's CPU that makes a run distur
 def _disturbed(cpu: CpuReport) -> bool:
     """True when processes other than the replicas, nginx and wrk used a quarter of the CPU."""
     return cpu.others_cpu_s > OTHERS_BUSY * cpu.cores * cpu.wall_s
+
+
+REDIS_WINDOW = "Redis down (and 2 s after)"
+
+
+def failures_follow_redis(
+    segments: list[tuple[float, float, int, int]], windows: list[tuple[float, float, str]]
+) -> bool:
+    """True when the Redis outage, not a busy machine, explains the failures.
+
+    ``segments`` are ``(start, end, attempts, failed)``. A starved machine fails requests
+    whenever it is starved, steady load included; an app whose replicas all leave the
+    rotation while Redis is down (readiness tied to Redis) fails them in that window only.
+    So: more failures there than 100,000 requests allow, at ten times steady load's rate.
+    """
+    budget = int(FULL_SIZE * (100 - TARGET) / 100)
+    redis = [(a, b) for a, b, w in windows if w == REDIS_WINDOW]
+    in_redis = [s for s in segments if any(a < s[1] and b > s[0] for a, b in redis)]
+    steady = [s for s in segments if not any(a < s[1] and b > s[0] for a, b, _ in windows)]
+    failed = sum(s[3] for s in in_redis)
+    rate = failed / max(sum(s[2] for s in in_redis), 1)
+    steady_rate = sum(s[3] for s in steady) / max(sum(s[2] for s in steady), 1)
+    return failed > budget and rate > 10 * steady_rate
 
 
 def _attempts(result: WrkResult) -> int:
@@ -188,7 +211,7 @@ class _Chaos:
             self.redis.start()
             self._event("Redis started again")
             time.sleep(2)
-            self.windows.append((t1, time.monotonic(), "Redis down (and 2 s after)"))
+            self.windows.append((t1, time.monotonic(), REDIS_WINDOW))
             self.ok = True
         except StartTimeout as exc:
             self.busy = exc.starved
@@ -272,6 +295,8 @@ def probe_availability(ctx: GradeContext) -> Measurement:
         total, failures, required=o.avail_requests, chaos_done=chaos.ok
     )
     soft = all(code in _SOFT for code in statuses if code != "200")
+    counted = [(t0, t1, _attempts(s), _attempts(s) - s.ok) for t0, t1, s in segments]
+    soft = soft and not failures_follow_redis(counted, chaos.windows)
     if verdict == "fail" and (chaos.busy or (soft and _disturbed(cpu))):
         verdict = "inconclusive"
         why_not = (
