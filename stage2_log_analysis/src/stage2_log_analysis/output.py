@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from opskit.files import atomic_path
 from stage2_log_analysis.analysis import AnalysisResult
 from stage2_log_analysis.anomaly import anomaly_events
 from stage2_log_analysis.errors import OutputDirError
@@ -253,10 +254,8 @@ def write_chart(result: AnalysisResult, path: Path) -> None:
     ax1.legend(loc="upper right", fontsize=8)
     ax1.set_title(f"Requests per {unit} (UTC) with anomalies")
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(fd)
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # the temporary has no .png suffix: name the format
+        fig.savefig(tmp, dpi=100, format="png")
 
 
 def write_results(
