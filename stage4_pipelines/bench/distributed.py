@@ -52,14 +52,6 @@ def _pg_admin(statement: str) -> None:
         conn.execute(statement)
 
 
-def _ensure_db(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _fire_time(day: date) -> datetime:
     """The Airflow run that loads ``day`` fires at D+1 02:00 Seoul (the one logical-date rule)."""
     return datetime.combine(day + timedelta(days=1), dtime(2, 0), SEOUL)
@@ -212,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{datetime.now(UTC):%H:%M:%S}] {line}", flush=True)
 
     tag = uuid.uuid4().hex[:8]
-    _ensure_db(WAREHOUSE_DB)
+    procs.ensure_database(PG, WAREHOUSE_DB)
     started_load = os.getloadavg()
     bench_start = time.monotonic()
     legs_out: list[dict[str, Any]] = []

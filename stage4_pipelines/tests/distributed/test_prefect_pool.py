@@ -34,21 +34,13 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 WAREHOUSE_DB = "s4_dist"
 
 
-def _ensure_db(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectPool]:
     """A fresh Prefect database, 2 workers, and the settings every worker reads."""
     import psycopg
 
     tag = uuid.uuid4().hex[:8]
-    _ensure_db(WAREHOUSE_DB)
+    procs.ensure_database(PG, WAREHOUSE_DB)
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS s4_dist_prefect WITH (FORCE)")
     run_dir = tmp_path_factory.mktemp("prefect-pool")

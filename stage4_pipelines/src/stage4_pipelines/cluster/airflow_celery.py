@@ -103,21 +103,11 @@ class AirflowCluster(BaseModel):
         with psycopg.connect(f"{self.postgres}/{self.database}") as conn:
             return list(conn.execute(query, params).fetchall())
 
-    def _ensure_database(self) -> None:
-        import psycopg
-
-        with psycopg.connect(f"{self.postgres}/postgres", autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [self.database]
-            ).fetchone()
-            if not found:
-                conn.execute(f'CREATE DATABASE "{self.database}"')
-
     def up(self, *, timeout_s: float = 600) -> None:
         """Migrate, then start every service that is not running, and wait until all answer."""
         import httpx
 
-        self._ensure_database()
+        procs.ensure_database(self.postgres, self.database)
         self.airflow("db", "migrate", timeout_s=timeout_s)
         airflow = [sys.executable, "-m", "airflow"]
         run_dir = self.run_dir.resolve()

@@ -91,21 +91,11 @@ class PrefectPool(BaseModel):
     def _prefect(self) -> list[str]:
         return [sys.executable, "-m", "prefect"]
 
-    def _ensure_database(self) -> None:
-        import psycopg
-
-        with psycopg.connect(f"{self.postgres}/postgres", autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [self.database]
-            ).fetchone()
-            if not found:
-                conn.execute(f'CREATE DATABASE "{self.database}"')
-
     def up(self, *, timeout_s: float = 600) -> None:
         """Start the server, register pool, deployment and automation, start the workers."""
         import httpx
 
-        self._ensure_database()
+        procs.ensure_database(self.postgres, self.database)
         run_dir = self.run_dir.resolve()
         argv = [*self._prefect(), "server", "start", "--host", "127.0.0.1",
                 "--port", str(self.api_port)]  # fmt: skip

@@ -14,11 +14,24 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["alive", "pid_of", "start", "stop", "wait_until"]
+__all__ = ["alive", "ensure_database", "pid_of", "start", "stop", "wait_until"]
 
 # Services this process started: held so their Popen objects are not collected while they run
 # (a collected Popen of a live child warns), and reaped when stopped (no zombie left behind).
 _started: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def ensure_database(postgres: str, name: str) -> None:
+    """Create PostgreSQL database ``name`` on server ``postgres`` (a URL without a database).
+
+    Each service keeps its state in a database of its own (Airflow's metadata, Prefect's
+    server, the warehouse), which must exist before the service migrates into it.
+    """
+    import psycopg
+
+    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _pid_file(run_dir: Path, name: str) -> Path:
