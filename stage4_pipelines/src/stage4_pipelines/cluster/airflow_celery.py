@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,19 +81,7 @@ class AirflowCluster(BaseModel):
 
     def airflow(self, *args: str, timeout_s: float = 600) -> str:
         """Run an ``airflow`` command against the cluster; its stdout (CalledProcessError if it fails)."""
-        done = subprocess.run(
-            [sys.executable, "-m", "airflow", *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise subprocess.CalledProcessError(
-                done.returncode, done.args, done.stdout, done.stderr
-            )
-        return done.stdout
+        return procs.run_command([sys.executable, "-m", "airflow", *args], self.env(), timeout_s)
 
     def sql(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
         """Rows of a query on the metadata database (tests and the bench read task instances)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -288,16 +287,4 @@ class PrefectPool(BaseModel):
 
     def prefect(self, *args: str, timeout_s: float = 300) -> str:
         """Run a ``prefect`` CLI command against the server; its stdout."""
-        done = subprocess.run(
-            [*self._prefect(), *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise subprocess.CalledProcessError(
-                done.returncode, done.args, done.stdout, done.stderr
-            )
-        return done.stdout
+        return procs.run_command([*self._prefect(), *args], self.env(), timeout_s)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["alive", "ensure_database", "pid_of", "start", "stop", "wait_until"]
+__all__ = ["alive", "ensure_database", "pid_of", "run_command", "start", "stop", "wait_until"]
 
 # Services this process started: held so their Popen objects are not collected while they run
 # (a collected Popen of a live child warns), and reaped when stopped (no zombie left behind).
@@ -32,6 +32,20 @@ def ensure_database(postgres: str, name: str) -> None:
     with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_command(argv: Sequence[str], env: Mapping[str, str], timeout_s: float) -> str:
+    """Run an engine's CLI command (``airflow ...``, ``prefect ...``) to its end; its stdout.
+
+    A failure raises ``CalledProcessError`` carrying stdout and stderr, so the caller's error
+    shows what the engine said.
+    """
+    done = subprocess.run(
+        list(argv), env=dict(env), capture_output=True, text=True, timeout=timeout_s, check=False
+    )
+    if done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
+    return done.stdout
 
 
 def _pid_file(run_dir: Path, name: str) -> Path:
